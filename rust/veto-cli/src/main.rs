@@ -1,0 +1,3 @@
+//! `veto`: the administrator's tool.
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! The JNI boundary: thin entry points for `app.veto.core.VetoNative`.

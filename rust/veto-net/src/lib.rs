@@ -1,0 +1,1 @@
+//! Veto's network: the signed policy feed and the compliance report queue.

@@ -1,0 +1,1 @@
+//! Veto's files: atomic writes, the state file, quarantine of corrupt files.
