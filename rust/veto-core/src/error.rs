@@ -1,0 +1,186 @@
+//! One error type for every way Veto's input can be wrong.
+//!
+//! Each error has a kind (which maps one-to-one onto the `kind` of the Java
+//! `VetoException`) and a message that already names where the problem is: the JSON
+//! path, the managed-configuration key, or the file.
+
+use std::fmt;
+
+/// What went wrong, coarsely: enough for a caller to decide what to do next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The inventory document is malformed.
+    BadInventory,
+    /// The policy document is malformed or inconsistent.
+    BadPolicy,
+    /// A managed-configuration value is malformed.
+    BadManagedConfig,
+    /// The capabilities document or list is malformed.
+    BadCapabilities,
+    /// The outcomes the shell reported are malformed.
+    BadOutcomes,
+    /// The state file is corrupt or of an unknown version.
+    BadState,
+    /// A file could not be read or written.
+    Io,
+    /// The policy feed or report endpoint failed or sent something unacceptable.
+    Feed,
+    /// A bug in Veto (a caught panic).
+    Internal,
+}
+
+impl ErrorKind {
+    /// The stable code used in JSON and in `VetoException.kind`.
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorKind::BadInventory => "bad_inventory",
+            ErrorKind::BadPolicy => "bad_policy",
+            ErrorKind::BadManagedConfig => "bad_managed_config",
+            ErrorKind::BadCapabilities => "bad_capabilities",
+            ErrorKind::BadOutcomes => "bad_outcomes",
+            ErrorKind::BadState => "bad_state",
+            ErrorKind::Io => "io",
+            ErrorKind::Feed => "feed",
+            ErrorKind::Internal => "internal",
+        }
+    }
+}
+
+/// An error with its kind and a message that names the problem and where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+}
+
+impl Error {
+    /// An error of `kind`; `message` should say what is wrong and where.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// The kind of error.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The human-readable message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The same error with `context` put in front, e.g. a file name.
+    pub fn context(self, context: impl fmt::Display) -> Self {
+        Error {
+            kind: self.kind,
+            message: format!("{context}: {}", self.message),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Result with Veto's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Parses JSON into `T`, naming the JSON path of the first bad value.
+///
+/// `what` names the document ("inventory", "policy", ...) and starts the message.
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
+    json: &str,
+    kind: ErrorKind,
+    what: &str,
+) -> Result<T> {
+    // Every Veto document is an object; serde would also read a struct from a list,
+    // with a baffling message.
+    match json.trim_start().chars().next() {
+        Some('{') => {}
+        None => return Err(Error::new(kind, format!("{what}: the document is empty"))),
+        Some(_) => {
+            return Err(Error::new(
+                kind,
+                format!("{what}: expected a JSON object ({{ ... }}) at the top level"),
+            ))
+        }
+    }
+    let de = &mut serde_json::Deserializer::from_str(json);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let detail = strip_position(&inner.to_string());
+        let at = if inner.is_data() {
+            String::new()
+        } else {
+            // Syntax errors: the line and column help more than the path.
+            format!(" (line {}, column {})", inner.line(), inner.column())
+        };
+        let message = if path == "." || path.is_empty() {
+            format!("{what}: {detail}{at}")
+        } else {
+            format!("{what}: {path}: {detail}{at}")
+        };
+        Error::new(kind, message)
+    })
+}
+
+/// serde_json appends " at line L column C" to its messages; the path says more.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Doc {
+        items: Vec<Item>,
+    }
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Item {
+        n: u32,
+    }
+
+    #[test]
+    fn parse_errors_name_the_json_path() {
+        let err = parse_json::<Doc>(
+            r#"{"items":[{"n":1},{"n":"x"}]}"#,
+            ErrorKind::BadPolicy,
+            "policy",
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::BadPolicy);
+        assert!(
+            err.message()
+                .starts_with("policy: items[1].n: invalid type"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_name_line_and_column() {
+        let err = parse_json::<Doc>("{\n  \"items\": [,]}", ErrorKind::BadInventory, "inventory")
+            .unwrap_err();
+        assert!(err.message().contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn codes_are_stable() {
+        assert_eq!(ErrorKind::BadManagedConfig.code(), "bad_managed_config");
+        assert_eq!(ErrorKind::Internal.code(), "internal");
+    }
+}

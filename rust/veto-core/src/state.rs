@@ -1,0 +1,291 @@
+//! What Veto remembers between scans: when it first saw each barred package and what
+//! it did about it.
+//!
+//! The state is a versioned serde type. Losing it would restart every grace period, so
+//! a state file that cannot be read is never treated as empty: `veto-store` moves it
+//! aside and the plan says so.
+
+use crate::error::{parse_json, Error, ErrorKind, Result};
+use crate::inventory::Inventory;
+use crate::plan::Plan;
+use crate::policy::Action;
+use crate::time::{Timestamp, DAY_MS};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The state format this build reads and writes.
+pub const STATE_VERSION: u32 = 1;
+
+/// How long Veto remembers a barred package that left the profile: long enough that
+/// reinstalling it does not buy a fresh grace period.
+const FORGET_AFTER_MS: i64 = 180 * DAY_MS;
+
+/// Veto's memory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    /// Always [`STATE_VERSION`] when written by this build.
+    pub version: u32,
+    /// Per barred package.
+    #[serde(default)]
+    pub packages: BTreeMap<String, PackageState>,
+}
+
+/// What Veto knows about one barred package.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackageState {
+    /// When Veto first found it barred; the ladder counts from here.
+    pub first_seen: Timestamp,
+    /// When it was last in a scan.
+    pub last_seen: Timestamp,
+    /// The last outcome of each enforcement action Veto took.
+    #[serde(default)]
+    pub applied: BTreeMap<Action, Applied>,
+}
+
+/// The outcome of one action Veto took.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Applied {
+    /// How it went.
+    pub result: OutcomeResult,
+    /// When it was recorded.
+    pub at: Timestamp,
+    /// Why it failed, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// How an executed action went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeResult {
+    /// It took effect.
+    Done,
+    /// It did not; `detail` says why.
+    Failed,
+    /// The platform asked the user to confirm.
+    PendingUser,
+}
+
+/// What the shell reports after executing a plan's actions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outcomes {
+    /// One per executed action.
+    pub outcomes: Vec<Outcome>,
+}
+
+/// The outcome of one executed action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outcome {
+    /// Package name.
+    pub package: String,
+    /// The action executed.
+    pub action: Action,
+    /// How it went.
+    pub result: OutcomeResult,
+    /// Why it failed, if it did.
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+impl Outcomes {
+    /// Parses the shell's outcomes JSON.
+    pub fn from_json(json: &str) -> Result<Outcomes> {
+        let o: Outcomes = parse_json(json, ErrorKind::BadOutcomes, "outcomes")?;
+        for (i, out) in o.outcomes.iter().enumerate() {
+            if let Err(why) = crate::inventory::check_package_name(&out.package) {
+                return Err(Error::new(
+                    ErrorKind::BadOutcomes,
+                    format!("outcomes: outcomes[{i}].package: {why}"),
+                ));
+            }
+        }
+        Ok(o)
+    }
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State::new()
+    }
+}
+
+impl State {
+    /// Nothing seen yet (a new install).
+    pub fn new() -> Self {
+        State {
+            version: STATE_VERSION,
+            packages: BTreeMap::new(),
+        }
+    }
+
+    /// Parses a state file's contents, refusing unknown versions.
+    pub fn from_json(json: &str) -> Result<State> {
+        #[derive(Deserialize)]
+        struct VersionOnly {
+            version: u32,
+        }
+        let v: VersionOnly = parse_json(json, ErrorKind::BadState, "state")?;
+        if v.version != STATE_VERSION {
+            return Err(Error::new(
+                ErrorKind::BadState,
+                format!(
+                    "state: version: this Veto reads state version {STATE_VERSION}, found {}; was it written by a newer Veto?",
+                    v.version
+                ),
+            ));
+        }
+        parse_json(json, ErrorKind::BadState, "state")
+    }
+
+    /// The state as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("state serialises")
+    }
+
+    /// What Veto knows about `package`.
+    pub fn package(&self, package: &str) -> Option<&PackageState> {
+        self.packages.get(package)
+    }
+
+    /// Takes in a plan: remembers when each finding was first seen, and forgets
+    /// packages that are no longer barred once nothing of Veto's is in effect on them,
+    /// and packages that left the profile long ago.
+    pub fn note_plan(&mut self, plan: &Plan, inventory: &Inventory, now: Timestamp) {
+        for f in &plan.findings {
+            self.packages
+                .entry(f.package.clone())
+                .and_modify(|p| p.last_seen = now)
+                .or_insert_with(|| PackageState {
+                    first_seen: f.first_seen,
+                    last_seen: now,
+                    applied: BTreeMap::new(),
+                });
+        }
+        let present: std::collections::HashSet<&str> = inventory
+            .packages
+            .iter()
+            .map(|p| p.package.as_str())
+            .collect();
+        self.packages.retain(|name, p| {
+            let barred = plan.finding(name).is_some();
+            let reversing = plan.reversals.iter().any(|r| r.package == *name);
+            if barred || reversing {
+                return true;
+            }
+            if present.contains(name.as_str()) {
+                // Still installed but no longer barred: keep only what must be undone.
+                p.applied.retain(|a, ap| {
+                    matches!(a, Action::Suspend | Action::Hide) && ap.result == OutcomeResult::Done
+                });
+                !p.applied.is_empty()
+            } else {
+                now.millis() - p.last_seen.millis() < FORGET_AFTER_MS
+            }
+        });
+    }
+
+    /// Records the outcomes of executed actions. An undo that took effect clears the
+    /// action it undid, so Veto only ever reverses what it did itself.
+    pub fn record(&mut self, outcomes: &Outcomes, now: Timestamp) {
+        for o in &outcomes.outcomes {
+            let entry = self
+                .packages
+                .entry(o.package.clone())
+                .or_insert_with(|| PackageState {
+                    first_seen: now,
+                    last_seen: now,
+                    applied: BTreeMap::new(),
+                });
+            match (o.action, o.result) {
+                (Action::Unsuspend, OutcomeResult::Done) => {
+                    entry.applied.remove(&Action::Suspend);
+                }
+                (Action::Unhide, OutcomeResult::Done) => {
+                    entry.applied.remove(&Action::Hide);
+                }
+                (Action::Unsuspend | Action::Unhide, _) => {
+                    // The undo failed: what Veto did stays recorded and is tried again.
+                }
+                (Action::Report, _) => {}
+                (action, result) => {
+                    entry.applied.insert(
+                        action,
+                        Applied {
+                            result,
+                            at: now,
+                            detail: o.detail.clone(),
+                        },
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_errors_are_clear() {
+        let err = State::from_json(r#"{"version": 9, "packages": {}}"#).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::BadState);
+        assert!(
+            err.message().contains("reads state version 1, found 9"),
+            "{err}"
+        );
+        let err =
+            State::from_json("{\"version\": 1, \"packages\": {\"a.b\": {\"first_seen\": 3}}}")
+                .unwrap_err();
+        assert!(
+            err.message()
+                .starts_with("state: packages.a.b.first_seen: invalid type"),
+            "{err}"
+        );
+        let err = State::from_json("\u{0}garbage").unwrap_err();
+        assert!(err.message().starts_with("state: "), "{err}");
+    }
+
+    #[test]
+    fn outcomes_errors_name_the_path() {
+        let err = Outcomes::from_json(
+            r#"{"outcomes":[{"package":"a.b","action":"explode","result":"done"}]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::BadOutcomes);
+        assert!(
+            err.message()
+                .starts_with("outcomes: outcomes[0].action: unknown variant `explode`"),
+            "{err}"
+        );
+        let err = Outcomes::from_json(
+            r#"{"outcomes":[{"package":"a b","action":"hide","result":"done"}]}"#,
+        )
+        .unwrap_err();
+        assert!(
+            err.message()
+                .starts_with("outcomes: outcomes[0].package: expected a package name"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn round_trip() {
+        let mut s = State::new();
+        s.record(
+            &Outcomes::from_json(r#"{"outcomes":[{"package":"a.b","action":"suspend","result":"failed","detail":"launcher"}]}"#).unwrap(),
+            Timestamp::from_millis(5),
+        );
+        let again = State::from_json(&s.to_json()).unwrap();
+        assert_eq!(again, s);
+        assert_eq!(
+            again.package("a.b").unwrap().applied[&Action::Suspend].result,
+            OutcomeResult::Failed
+        );
+    }
+}
