@@ -97,8 +97,7 @@ impl Catalog {
         self.sections
             .iter()
             .filter(|s| {
-                (s.default && policy.use_builtin_catalog)
-                    || policy.include_catalogs.contains(&s.id)
+                (s.default && policy.use_builtin_catalog) || policy.include_catalogs.contains(&s.id)
             })
             // An unconfirmed entry is listed for review only: it never acts on a phone.
             .flat_map(|s| {

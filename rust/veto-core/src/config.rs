@@ -476,3 +476,42 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod docs_tests {
+    use super::*;
+
+    /// docs/managed-config.md documents every key with its type and default, and no other.
+    #[test]
+    fn the_docs_list_every_key() {
+        let doc = include_str!("../../../docs/managed-config.md");
+        let rows: Vec<&str> = doc.lines().filter(|l| l.starts_with("| `")).collect();
+        assert_eq!(
+            rows.len(),
+            KEYS.len(),
+            "docs/managed-config.md has {} key rows, the core {}",
+            rows.len(),
+            KEYS.len()
+        );
+        for k in KEYS {
+            let row = rows
+                .iter()
+                .find(|r| r.starts_with(&format!("| `{}` |", k.name)))
+                .unwrap_or_else(|| panic!("docs/managed-config.md lacks key {}", k.name));
+            let ty = match k.kind {
+                KeyType::Bool => "bool",
+                KeyType::String => "string",
+                KeyType::Integer => "integer",
+                KeyType::Choice(_) => "choice",
+            };
+            let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+            assert_eq!(cells[2], ty, "type of {}", k.name);
+            let default = if k.default.is_empty() {
+                "`\"\"`".to_string()
+            } else {
+                format!("`{}`", k.default)
+            };
+            assert_eq!(cells[3], default, "default of {}", k.name);
+        }
+    }
+}

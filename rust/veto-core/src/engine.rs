@@ -50,54 +50,39 @@ pub fn evaluate(
 
     for pkg in &inventory.packages {
         let prior = state.package(&pkg.package);
-        let matches = barred_by(policy, pkg);
-        let protection = protection(pkg, p, policy, caps);
-        match (matches, protection) {
-            (None, _) => {
-                undo_everything(
-                    prior,
-                    pkg,
-                    caps,
-                    "no rule of the current policy bars it",
-                    &mut reversals,
-                    &mut warnings,
-                );
+        let Some(matches) = barred_by(policy, pkg) else {
+            let why = "no rule of the current policy bars it";
+            undo_everything(prior, pkg, caps, why, &mut reversals, &mut warnings);
+            continue;
+        };
+        // Checked only for barred packages: most of a profile matches nothing.
+        if let Some(why) = protection(pkg, p, policy, caps) {
+            for r in matches.iter().filter(|r| r.rule != ALLOWLIST_RULE) {
+                warnings.push(Warning {
+                    rule: Some(r.rule.clone()),
+                    ..Warning::for_package(
+                        "protected_match",
+                        &pkg.package,
+                        format!(
+                            "rule {:?} matches {} ({why}); Veto never acts on it",
+                            r.rule, pkg.package
+                        ),
+                    )
+                });
             }
-            (Some(m), Some(why)) => {
-                for r in m.iter().filter(|r| r.rule != ALLOWLIST_RULE) {
-                    warnings.push(Warning {
-                        rule: Some(r.rule.clone()),
-                        ..Warning::for_package(
-                            "protected_match",
-                            &pkg.package,
-                            format!(
-                                "rule {:?} matches {} ({why}); Veto never acts on it",
-                                r.rule, pkg.package
-                            ),
-                        )
-                    });
-                }
-                undo_everything(
-                    prior,
-                    pkg,
-                    caps,
-                    &format!("it is protected ({why})"),
-                    &mut reversals,
-                    &mut warnings,
-                );
-            }
-            (Some(m), None) => {
-                let f = finding(pkg, m, p, prior, caps, inventory.captured_at, now);
-                if let Some(d) = &f.degraded {
-                    degradations
-                        .entry((d.wanted, d.chosen))
-                        .or_insert((0, d.why.clone()))
-                        .0 += 1;
-                }
-                undo_beyond(prior, pkg, caps, f.step, &mut reversals, &mut warnings);
-                findings.push(f);
-            }
+            let why = format!("it is protected ({why})");
+            undo_everything(prior, pkg, caps, &why, &mut reversals, &mut warnings);
+            continue;
         }
+        let f = finding(pkg, matches, p, prior, caps, inventory.captured_at, now);
+        if let Some(d) = &f.degraded {
+            degradations
+                .entry((d.wanted, d.chosen))
+                .or_insert((0, d.why.clone()))
+                .0 += 1;
+        }
+        undo_beyond(prior, pkg, caps, f.step, &mut reversals, &mut warnings);
+        findings.push(f);
     }
 
     for ((wanted, chosen), (count, why)) in degradations {

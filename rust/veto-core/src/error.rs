@@ -114,7 +114,10 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
     }
     let de = &mut serde_json::Deserializer::from_str(json);
     serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
+        // Where the parser could not tell the field (a syntax error), the path ends in
+        // `?` segments: they say nothing, so drop them and keep the line and column.
+        let path = e.path().to_string().replace(".?", "");
+        let path = path.trim_start_matches('?').to_string();
         let inner = e.into_inner();
         let detail = strip_position(&inner.to_string());
         let at = if inner.is_data() {

@@ -1,9 +1,11 @@
 //! Matching packages against thousands of rules in microseconds.
 //!
 //! A policy is compiled once into hash indexes: exact names, signer digests and
-//! installers are single lookups; patterns are filed under the part of their literal
-//! prefix that ends at a dot, so a package name is looked up once per dot it contains
-//! and only the patterns filed there are tried.
+//! installers are single lookups. A pattern is filed under the part of its literal
+//! prefix that ends at a dot (`com.ss.android.ugc.*` under `com.ss.android.ugc.`), so a
+//! package name is looked up once per dot it contains; a pattern without such a prefix
+//! but with a dotted literal suffix (`*.lite`) is filed under the last segment it
+//! requires. Only the few patterns with neither (`*tiktok*`) are tried on every package.
 
 use crate::catalog::Catalog;
 use crate::inventory::Package;
@@ -13,48 +15,67 @@ use crate::policy::{Matcher, Policy, Rule};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-/// A multiply-rotate hasher (the one rustc uses): much faster than SipHash on short
-/// package names, and the keys come from the administrator's own policy.
-#[derive(Default, Clone, Copy)]
-struct FxHasher(u64);
+/// Keys of the index tables are 64-bit hashes of names, computed in one pass over a
+/// package name: each dot-terminated prefix, the last segment and the whole name fall out
+/// of the same loop. A hit is always verified against the real text, so a collision
+/// costs a comparison, never a wrong match.
+const SEED: u64 = 0xcbf2_9ce4_8422_2325;
 
-impl Hasher for FxHasher {
+#[inline]
+fn step(h: u64, byte: u8) -> u64 {
+    (h ^ u64::from(byte)).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+/// Spreads the bits so that the table's bucket bits and tag bits both vary.
+#[inline]
+fn finish(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^ (h >> 33)
+}
+
+fn hash_str(s: &str) -> u64 {
+    finish(s.bytes().fold(SEED, step))
+}
+
+/// The keys are already hashes: pass them through.
+#[derive(Default, Clone, Copy)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
     fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
-        }
-        for b in chunks.remainder() {
-            self.add(u64::from(*b));
+        // Only u64 keys are used; fold anything else in rather than lose it.
+        for b in bytes {
+            self.0 = step(self.0, *b);
         }
     }
-    fn write_u8(&mut self, b: u8) {
-        self.add(u64::from(b));
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
     fn finish(&self) -> u64 {
         self.0
     }
 }
 
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+type HashKeyed<V> = HashMap<u64, Vec<V>, BuildHasherDefault<PassThrough>>;
 
 /// An index over a list of matchers, answering "which of them match this package".
 #[derive(Debug, Default)]
 pub(crate) struct Index {
-    exact: FxMap<Box<str>, Vec<u32>>,
-    patterns: FxMap<Box<str>, Vec<(Pattern, u32)>>,
-    signers: FxMap<[u8; 32], Vec<u32>>,
-    installers: FxMap<Box<str>, Vec<u32>>,
+    exact: HashKeyed<(Box<str>, u32)>,
+    /// Patterns by their literal prefix up to its last dot (`com.ss.android.ugc.*`
+    /// under `com.ss.android.ugc.`; `*tiktok*` under the empty prefix).
+    by_prefix: HashKeyed<(Pattern, u32)>,
+    /// Patterns with no dotted prefix but a dotted suffix (`*.lite`), by the last
+    /// segment they require.
+    by_last_segment: HashKeyed<(Pattern, u32)>,
+    signers: HashKeyed<([u8; 32], u32)>,
+    installers: HashKeyed<(Box<str>, u32)>,
+    len: usize,
+}
+
+fn file<V>(table: &mut HashKeyed<V>, key: u64, value: V) {
+    table.entry(key).or_default().push(value);
 }
 
 impl Index {
@@ -62,19 +83,31 @@ impl Index {
         let mut ix = Index::default();
         for (i, m) in matchers.into_iter().enumerate() {
             let i = i as u32;
+            ix.len += 1;
             match m {
-                Matcher::Package(p) => ix.exact.entry(p.as_str().into()).or_default().push(i),
+                Matcher::Package(p) => file(&mut ix.exact, hash_str(p), (p.as_str().into(), i)),
                 Matcher::Installer(p) => {
-                    ix.installers.entry(p.as_str().into()).or_default().push(i)
+                    file(&mut ix.installers, hash_str(p), (p.as_str().into(), i))
                 }
-                Matcher::Signer(d) => ix.signers.entry(*d.bytes()).or_default().push(i),
+                Matcher::Signer(d) => {
+                    let key = u64::from_le_bytes(d.bytes()[..8].try_into().expect("8 bytes"));
+                    file(&mut ix.signers, finish(key), (*d.bytes(), i))
+                }
                 Matcher::Pattern(p) => {
-                    let lit = p.literal_prefix();
-                    let key = &lit[..lit.rfind('.').map_or(0, |d| d + 1)];
-                    ix.patterns
-                        .entry(key.into())
-                        .or_default()
-                        .push((p.clone(), i));
+                    let prefix = p.literal_prefix();
+                    let suffix = &p.as_str()[p.as_str().rfind('*').map_or(0, |s| s + 1)..];
+                    match (prefix.rfind('.'), suffix.rfind('.')) {
+                        (None, Some(dot)) if dot + 1 < suffix.len() => file(
+                            &mut ix.by_last_segment,
+                            hash_str(&suffix[dot + 1..]),
+                            (p.clone(), i),
+                        ),
+                        (dot, _) => file(
+                            &mut ix.by_prefix,
+                            hash_str(&prefix[..dot.map_or(0, |d| d + 1)]),
+                            (p.clone(), i),
+                        ),
+                    }
                 }
             }
         }
@@ -84,31 +117,52 @@ impl Index {
     /// Indices of every matcher that matches `pkg`, ascending, without duplicates.
     pub(crate) fn matches(&self, pkg: &Package) -> Vec<u32> {
         let mut out = Vec::new();
-        let name = pkg.package.as_str();
-        if let Some(v) = self.exact.get(name) {
-            out.extend_from_slice(v);
+        if self.len == 0 {
+            return out;
         }
-        if !self.patterns.is_empty() {
-            let mut try_key = |key: &str| {
-                if let Some(v) = self.patterns.get(key) {
-                    out.extend(v.iter().filter(|(p, _)| p.matches(name)).map(|(_, i)| *i));
-                }
-            };
-            try_key("");
-            for (i, _) in name.match_indices('.') {
-                try_key(&name[..=i]);
+        let name = pkg.package.as_str();
+        let try_patterns = |table: &HashKeyed<(Pattern, u32)>, key: u64, out: &mut Vec<u32>| {
+            if let Some(v) = table.get(&key) {
+                out.extend(v.iter().filter(|(p, _)| p.matches(name)).map(|(_, i)| *i));
             }
+        };
+        let prefixes = !self.by_prefix.is_empty();
+        if prefixes {
+            try_patterns(&self.by_prefix, finish(SEED), &mut out);
+        }
+        let (mut whole, mut segment) = (SEED, SEED);
+        for b in name.bytes() {
+            whole = step(whole, b);
+            if b == b'.' {
+                segment = SEED;
+                if prefixes {
+                    try_patterns(&self.by_prefix, finish(whole), &mut out);
+                }
+            } else {
+                segment = step(segment, b);
+            }
+        }
+        if let Some(v) = self.exact.get(&finish(whole)) {
+            out.extend(v.iter().filter(|(n, _)| **n == *name).map(|(_, i)| *i));
+        }
+        if !self.by_last_segment.is_empty() {
+            try_patterns(&self.by_last_segment, finish(segment), &mut out);
         }
         if !self.signers.is_empty() {
             for d in &pkg.signing_sha256 {
-                if let Some(v) = self.signers.get(d.bytes()) {
-                    out.extend_from_slice(v);
+                let key = u64::from_le_bytes(d.bytes()[..8].try_into().expect("8 bytes"));
+                if let Some(v) = self.signers.get(&finish(key)) {
+                    out.extend(
+                        v.iter()
+                            .filter(|(full, _)| full == d.bytes())
+                            .map(|(_, i)| *i),
+                    );
                 }
             }
         }
         if let (Some(inst), false) = (&pkg.installer, self.installers.is_empty()) {
-            if let Some(v) = self.installers.get(inst.as_str()) {
-                out.extend_from_slice(v);
+            if let Some(v) = self.installers.get(&hash_str(inst)) {
+                out.extend(v.iter().filter(|(n, _)| **n == **inst).map(|(_, i)| *i));
             }
         }
         if out.len() > 1 {
@@ -120,7 +174,7 @@ impl Index {
 
     /// Whether any matcher matches `pkg`.
     pub(crate) fn any(&self, pkg: &Package) -> bool {
-        !self.matches(pkg).is_empty()
+        self.len != 0 && !self.matches(pkg).is_empty()
     }
 }
 
@@ -262,7 +316,7 @@ mod tests {
         // The index finds exactly what a loop over every rule finds.
         #[test]
         fn index_agrees_with_a_plain_loop(
-            specs in proptest::collection::vec(("[ab]{1,2}(\\.[ab]{1,2}){0,3}", 0u8..4), 0..30),
+            specs in proptest::collection::vec(("[ab]{1,2}(\\.[ab]{1,2}){0,3}", 0u8..5), 0..30),
             names in proptest::collection::vec("[ab]{1,2}(\\.[ab]{1,2}){0,3}", 1..20),
         ) {
             let rules: Vec<Rule> = specs.iter().enumerate().map(|(i, (s, kind))| {
@@ -270,6 +324,7 @@ mod tests {
                     0 => Matcher::Package(s.clone()),
                     1 => Matcher::package_or_pattern(&format!("{s}.*")).unwrap(),
                     2 => Matcher::package_or_pattern(&format!("{s}*")).unwrap(),
+                    3 => Matcher::package_or_pattern(&format!("*.{s}")).unwrap(),
                     _ => Matcher::package_or_pattern(&format!("*{s}")).unwrap(),
                 };
                 rule(&format!("r{i}"), m)

@@ -36,6 +36,9 @@ pub struct FeedStatus {
     pub version: Option<u64>,
     /// Why the last sync failed, if it did (the last good policy stays in force).
     pub error: Option<String>,
+    /// When the feed was last checked, if ever.
+    #[serde(default)]
+    pub checked_at: Option<Timestamp>,
 }
 
 /// Everything a report needs besides the plan.
@@ -344,7 +347,11 @@ pub fn keyed_states(plan: &Plan, feed: Option<&FeedStatus>) -> Vec<KeyedState> {
     .to_string();
     states.push(KeyedState::new(
         "compliance",
-        if plan.compliant { Severity::Info } else { Severity::Error },
+        if plan.compliant {
+            Severity::Info
+        } else {
+            Severity::Error
+        },
         &compliance_message,
         Some(compliance_data),
     ));
@@ -362,7 +369,12 @@ pub fn keyed_states(plan: &Plan, feed: Option<&FeedStatus>) -> Vec<KeyedState> {
             None => (Severity::Info, format!("Policy feed OK; {in_force}.")),
         };
         let data = serde_json::json!({"version": feed.version, "ok": feed.error.is_none()});
-        states.push(KeyedState::new("policy_feed", severity, &message, Some(data.to_string())));
+        states.push(KeyedState::new(
+            "policy_feed",
+            severity,
+            &message,
+            Some(data.to_string()),
+        ));
     }
 
     let warnings_message = if plan.warnings.is_empty() {
@@ -396,7 +408,12 @@ pub fn keyed_states(plan: &Plan, feed: Option<&FeedStatus>) -> Vec<KeyedState> {
         ));
     }
     for r in &plan.reversals {
-        let message = format!("{} is no longer barred ({}): {}.", r.package, r.why, r.action.name());
+        let message = format!(
+            "{} is no longer barred ({}): {}.",
+            r.package,
+            r.why,
+            r.action.name()
+        );
         let data = serde_json::json!({"package": r.package, "action": r.action}).to_string();
         states.push(KeyedState::new(
             &format!("finding:{}", r.package),
@@ -455,7 +472,10 @@ mod tests {
         }
     }
 
-    fn input<'a>(feed: Option<&'a FeedStatus>, inventory: Option<&'a Inventory>) -> ReportInput<'a> {
+    fn input<'a>(
+        feed: Option<&'a FeedStatus>,
+        inventory: Option<&'a Inventory>,
+    ) -> ReportInput<'a> {
         ReportInput {
             report_id: "r-1",
             device_id: "dev-1",
@@ -470,7 +490,11 @@ mod tests {
     #[test]
     fn reports_carry_ids_counts_and_findings_but_no_inventory_by_default() {
         let p = plan(vec![
-            finding("com.zhiliaoapp.musically", Status::Due, Some(Action::Suspend)),
+            finding(
+                "com.zhiliaoapp.musically",
+                Status::Due,
+                Some(Action::Suspend),
+            ),
             finding("com.ss.android.ugc.trill", Status::Enforced, None),
         ]);
         let report = build_report(&p, &input(None, None));
@@ -487,7 +511,10 @@ mod tests {
         let json = report.to_json();
         assert!(!json.contains("\"inventory\""), "{json}");
         assert!(json.contains("\"status\":\"due\""), "{json}");
-        assert!(json.contains("\"created_at\":\"1970-01-01T00:00:02Z\""), "{json}");
+        assert!(
+            json.contains("\"created_at\":\"1970-01-01T00:00:02Z\""),
+            "{json}"
+        );
         assert_eq!(Report::from_json(&json).unwrap(), report);
     }
 
@@ -506,7 +533,11 @@ mod tests {
     #[test]
     fn compliance_state_is_error_when_not_compliant() {
         let states = keyed_states(
-            &plan(vec![finding("com.zhiliaoapp.musically", Status::Due, Some(Action::Suspend))]),
+            &plan(vec![finding(
+                "com.zhiliaoapp.musically",
+                Status::Due,
+                Some(Action::Suspend),
+            )]),
             None,
         );
         assert_eq!(states[0].key, "compliance");
@@ -517,19 +548,27 @@ mod tests {
              TikTok (com.zhiliaoapp.musically)."
         );
         let keys: Vec<&str> = states.iter().map(|s| s.key.as_str()).collect();
-        assert_eq!(keys, ["compliance", "warnings", "finding:com.zhiliaoapp.musically"]);
+        assert_eq!(
+            keys,
+            ["compliance", "warnings", "finding:com.zhiliaoapp.musically"]
+        );
         assert_eq!(states[2].severity, Severity::Error);
         assert_eq!(
             states[2].message,
             "TikTok (com.zhiliaoapp.musically) is barred (rules: tiktok, tiktok-signer): \
              suspend due now; uninstall from 1970-01-02T00:00:00Z."
         );
-        let data: serde_json::Value = serde_json::from_str(states[2].data.as_ref().unwrap()).unwrap();
+        let data: serde_json::Value =
+            serde_json::from_str(states[2].data.as_ref().unwrap()).unwrap();
         assert_eq!(data["status"], "due");
 
         let ok = keyed_states(&plan(vec![]), None);
         assert_eq!(ok[0].severity, Severity::Info);
-        assert!(ok[0].message.starts_with("Compliant with policy version 7"), "{}", ok[0].message);
+        assert!(
+            ok[0].message.starts_with("Compliant with policy version 7"),
+            "{}",
+            ok[0].message
+        );
     }
 
     #[test]
@@ -537,6 +576,7 @@ mod tests {
         let failing = FeedStatus {
             version: Some(6),
             error: Some("policy feed: GET https://x/: answered HTTP 500".to_string()),
+            checked_at: Some(Timestamp::from_millis(0)),
         };
         let states = keyed_states(&plan(vec![]), Some(&failing));
         let feed = states.iter().find(|s| s.key == "policy_feed").unwrap();
@@ -546,7 +586,11 @@ mod tests {
             "Policy feed failed; policy version 6 from the feed is in force. \
              policy feed: GET https://x/: answered HTTP 500"
         );
-        let fine = FeedStatus { version: Some(7), error: None };
+        let fine = FeedStatus {
+            version: Some(7),
+            error: None,
+            checked_at: None,
+        };
         let states = keyed_states(&plan(vec![]), Some(&fine));
         let feed = states.iter().find(|s| s.key == "policy_feed").unwrap();
         assert_eq!(feed.severity, Severity::Info);
@@ -566,12 +610,18 @@ mod tests {
             why: "no rule matches it any more".to_string(),
         });
         let states = keyed_states(&p, None);
-        let findings = states.iter().filter(|s| s.severity == Severity::Error && s.key.starts_with("finding:"));
+        let findings = states
+            .iter()
+            .filter(|s| s.severity == Severity::Error && s.key.starts_with("finding:"));
         assert_eq!(findings.count(), MAX_FINDING_STATES);
         let last = states.last().unwrap();
         assert_eq!(last.key, "finding:com.example.old");
         assert_eq!(last.severity, Severity::Info);
-        assert!(states[0].message.ends_with(" and 20 more."), "{}", states[0].message);
+        assert!(
+            states[0].message.ends_with(" and 20 more."),
+            "{}",
+            states[0].message
+        );
     }
 
     #[test]
@@ -584,7 +634,11 @@ mod tests {
         p.warnings = (0..100)
             .map(|i| Warning::new(&format!("code_{i}"), "é".repeat(50)))
             .collect();
-        let feed = FeedStatus { version: None, error: Some("x".repeat(5000)) };
+        let feed = FeedStatus {
+            version: None,
+            error: Some("x".repeat(5000)),
+            checked_at: None,
+        };
         for s in keyed_states(&p, Some(&feed)) {
             assert!(s.key.encode_utf16().count() <= MAX_KEY, "{}", s.key);
             assert!(s.message.encode_utf16().count() <= MAX_MESSAGE, "{}", s.key);
@@ -620,7 +674,8 @@ mod tests {
     fn end_to_end_from_an_evaluated_plan() {
         use crate::{evaluate, Capabilities, CompiledPolicy, Policy, State};
         let inventory =
-            Inventory::from_json(r#"{"packages":[{"package":"com.zhiliaoapp.musically"}]}"#).unwrap();
+            Inventory::from_json(r#"{"packages":[{"package":"com.zhiliaoapp.musically"}]}"#)
+                .unwrap();
         let plan = evaluate(
             &inventory,
             &CompiledPolicy::new(Policy::builtin()),
@@ -633,6 +688,8 @@ mod tests {
         assert_eq!(report.findings[0].package, "com.zhiliaoapp.musically");
         let states = keyed_states(&plan, None);
         assert_eq!(states[0].severity, Severity::Error);
-        assert!(states.iter().any(|s| s.key == "finding:com.zhiliaoapp.musically"));
+        assert!(states
+            .iter()
+            .any(|s| s.key == "finding:com.zhiliaoapp.musically"));
     }
 }
