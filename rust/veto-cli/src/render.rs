@@ -1,0 +1,446 @@
+//! Text for people: the audit table, the policy explanation, the explain report.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use veto_core::catalog::Catalog;
+use veto_core::plan::Finding;
+use veto_core::policy::{Matcher, Step};
+use veto_core::protect::{builtin_reason, BUILTIN_PROTECTED};
+use veto_core::{Capabilities, CompiledPolicy, Mode, Package, Plan, Policy, Warning};
+
+/// What the audit table's header describes.
+pub struct AuditContext<'a> {
+    pub policy: &'a Policy,
+    pub rules_in_force: usize,
+    pub policy_origin: &'a str,
+    pub caps: &'a Capabilities,
+    pub caps_arg: &'a str,
+    pub inventory_origin: &'a str,
+    pub packages: usize,
+    pub from_adb: bool,
+}
+
+fn mode_name(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Denylist => "denylist",
+        Mode::Allowlist => "allowlist",
+    }
+}
+
+fn days(n: u32) -> String {
+    match n {
+        0 => "at once".into(),
+        1 => "after 1 day".into(),
+        n => format!("after {n} days"),
+    }
+}
+
+/// The ladder in words: "warn at once, suspend after 14 days, uninstall after 42 days".
+pub fn ladder_in_words(steps: &[Step]) -> String {
+    steps
+        .iter()
+        .map(|s| format!("{} {}", s.action.name(), days(s.after_days)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The ladder as this device can carry it out, and why any step is weakened.
+fn ladder_here(steps: &[Step], caps: &Capabilities) -> (String, Vec<String>) {
+    let mut words = Vec::new();
+    let mut notes = Vec::new();
+    for s in steps {
+        let (chosen, why) = caps.degrade(s.action);
+        match why {
+            Some(why) => {
+                words.push(format!(
+                    "{} {} (policy asks {})",
+                    chosen.name(),
+                    days(s.after_days),
+                    s.action.name()
+                ));
+                notes.push(format!(
+                    "{} becomes {}: {why}",
+                    s.action.name(),
+                    chosen.name()
+                ));
+            }
+            None => words.push(format!("{} {}", s.action.name(), days(s.after_days))),
+        }
+    }
+    (words.join(", "), notes)
+}
+
+fn table(rows: &[Vec<String>]) -> String {
+    let cols = rows.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for r in rows {
+        let mut line = String::new();
+        for (c, cell) in r.iter().enumerate() {
+            if c + 1 == cols {
+                line.push_str(cell);
+            } else {
+                let pad = widths[c] - cell.chars().count();
+                line.push_str(cell);
+                line.push_str(&" ".repeat(pad + 2));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn finding_row(f: &Finding) -> Vec<String> {
+    let step = match &f.degraded {
+        Some(d) => format!("{} (wanted {})", f.step.name(), d.wanted.name()),
+        None => f.step.name().to_string(),
+    };
+    let status = serde_json::to_value(f.status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let in_effect = if f.in_effect.is_empty() {
+        "-".to_string()
+    } else {
+        f.in_effect
+            .iter()
+            .map(|a| a.name())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let next = match &f.next {
+        Some(n) => format!("{} on {}", n.action.name(), n.due.to_date()),
+        None => "-".into(),
+    };
+    vec![
+        f.package.clone(),
+        f.label.clone().unwrap_or_else(|| "-".into()),
+        f.rules.join(", "),
+        step,
+        f.action.map_or("-", |a| a.name()).to_string(),
+        status,
+        in_effect,
+        f.deadline.to_date(),
+        next,
+    ]
+}
+
+fn warning_line(w: &Warning) -> String {
+    format!("  [{}] {}\n", w.code, w.message)
+}
+
+/// The audit for people.
+pub fn audit_table(ctx: &AuditContext, plan: &Plan) -> String {
+    let mut out = String::new();
+    let p = ctx.policy;
+    let _ = writeln!(
+        out,
+        "Veto audit of {} ({} packages) as of {}",
+        ctx.inventory_origin, ctx.packages, plan.generated_at
+    );
+    let _ = writeln!(
+        out,
+        "Policy: {}, version {}, {}, {} rules in force{}",
+        ctx.policy_origin,
+        p.version,
+        mode_name(p.mode),
+        ctx.rules_in_force,
+        p.expires
+            .map(|e| format!(", expires {e}"))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(
+        out,
+        "Device: --capabilities {}: Veto is {}",
+        ctx.caps_arg,
+        ctx.caps.describe()
+    );
+    let (words, notes) = ladder_here(&p.enforcement, ctx.caps);
+    let _ = writeln!(out, "Ladder on this device: {words}");
+    for n in notes {
+        let _ = writeln!(out, "  {n}");
+    }
+    if ctx.from_adb {
+        let _ = writeln!(
+            out,
+            "Note: adb does not print signing-certificate SHA-256 digests, so signer rules cannot match this inventory; labels are not shown either."
+        );
+    }
+    out.push('\n');
+    if plan.findings.is_empty() {
+        out.push_str("No findings.\n");
+    } else {
+        let mut rows = vec![[
+            "PACKAGE",
+            "LABEL",
+            "RULES",
+            "STEP",
+            "ACTION",
+            "STATUS",
+            "IN EFFECT",
+            "DEADLINE",
+            "NEXT",
+        ]
+        .map(String::from)
+        .to_vec()];
+        rows.extend(plan.findings.iter().map(finding_row));
+        out.push_str(&table(&rows));
+    }
+    if !plan.reversals.is_empty() {
+        out.push_str("\nReversals:\n");
+        for r in &plan.reversals {
+            let _ = writeln!(out, "  {}: {} ({})", r.package, r.action.name(), r.why);
+        }
+    }
+    if !plan.warnings.is_empty() {
+        out.push_str("\nWarnings:\n");
+        for w in &plan.warnings {
+            out.push_str(&warning_line(w));
+        }
+    }
+    out.push('\n');
+    let actions = plan.actions.len();
+    let planned = format!(
+        "{actions} action{} planned",
+        if actions == 1 { "" } else { "s" }
+    );
+    if plan.compliant {
+        let _ = writeln!(out, "Summary: compliant, {planned}");
+    } else {
+        let n = plan.findings.len();
+        let _ = writeln!(
+            out,
+            "Summary: {n} finding{}, {planned}",
+            if n == 1 { "" } else { "s" }
+        );
+    }
+    out
+}
+
+fn sections_in_force(p: &Policy) -> Vec<String> {
+    Catalog::builtin()
+        .sections
+        .iter()
+        .filter(|s| (s.default && p.use_builtin_catalog) || p.include_catalogs.contains(&s.id))
+        .map(|s| {
+            let confirmed = s
+                .entries
+                .iter()
+                .filter(|e| e.confidence == "confirmed")
+                .count();
+            let unconfirmed = s.entries.len() - confirmed;
+            if unconfirmed == 0 {
+                format!("{} ({} entries)", s.id, s.entries.len())
+            } else {
+                format!(
+                    "{} ({confirmed} entries, plus {unconfirmed} unconfirmed listed for review only)",
+                    s.id
+                )
+            }
+        })
+        .collect()
+}
+
+fn count_by_kind<'a>(matchers: impl Iterator<Item = &'a Matcher>) -> String {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for m in matchers {
+        *counts.entry(m.kind()).or_default() += 1;
+    }
+    if counts.is_empty() {
+        return "none".into();
+    }
+    counts
+        .iter()
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `veto policy check`: what the policy says, in words.
+pub fn policy_report(
+    file: &str,
+    kind: &str,
+    compiled: &CompiledPolicy,
+    warnings: &[Warning],
+) -> String {
+    let p = compiled.policy();
+    let mut out = String::new();
+    let _ = writeln!(out, "{file}: valid {kind}");
+    let _ = writeln!(out, "  version:     {}", p.version);
+    let _ = writeln!(
+        out,
+        "  mode:        {}{}",
+        mode_name(p.mode),
+        match p.mode {
+            Mode::Denylist => " (apps the rules match are findings)",
+            Mode::Allowlist => " (every non-system app not on the allow list is a finding)",
+        }
+    );
+    let _ = writeln!(
+        out,
+        "  rules:       {} in force: {} ({} own, {} from the catalog)",
+        compiled.rules().len(),
+        count_by_kind(compiled.rules().iter().map(|r| &r.matcher)),
+        p.rules.len(),
+        compiled.rules().len() - p.rules.len()
+    );
+    let sections = sections_in_force(p);
+    let _ = writeln!(
+        out,
+        "  catalog:     {}",
+        if sections.is_empty() {
+            "none (use_builtin_catalog is off)".to_string()
+        } else {
+            sections.join(", ")
+        }
+    );
+    let _ = writeln!(
+        out,
+        "  allow:       {} entr{} ({})",
+        p.allow.len(),
+        if p.allow.len() == 1 { "y" } else { "ies" },
+        count_by_kind(p.allow.iter().map(|a| &a.matcher))
+    );
+    let _ = writeln!(
+        out,
+        "  protected:   {} from the policy, plus {} built in",
+        p.protected.len(),
+        BUILTIN_PROTECTED.len()
+    );
+    let _ = writeln!(
+        out,
+        "  system apps: {}",
+        if p.act_on_system_packages {
+            "acted on when a rule matches"
+        } else {
+            "never acted on"
+        }
+    );
+    let _ = writeln!(out, "  ladder:      {}", ladder_in_words(&p.enforcement));
+    let _ = writeln!(
+        out,
+        "  expires:     {}",
+        p.expires.map_or("never".to_string(), |e| e.to_string())
+    );
+    if warnings.is_empty() {
+        out.push_str("  warnings:    none\n");
+    } else {
+        let _ = writeln!(out, "  warnings:    {}", warnings.len());
+        for w in warnings {
+            out.push_str("  ");
+            out.push_str(&warning_line(w));
+        }
+    }
+    out
+}
+
+/// `veto explain`: which rules match a package and why, and what would happen.
+pub fn explain(
+    pkg: &Package,
+    compiled: &CompiledPolicy,
+    origin: &str,
+    caps: &Capabilities,
+    plan: &Plan,
+) -> String {
+    let p = compiled.policy();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} under the {origin} (version {}, {})",
+        pkg.package,
+        p.version,
+        mode_name(p.mode)
+    );
+    if !pkg.signing_sha256.is_empty() {
+        let signers: Vec<String> = pkg
+            .signing_sha256
+            .iter()
+            .map(|d| d.to_colon_hex())
+            .collect();
+        let _ = writeln!(out, "  signed by:  {}", signers.join(", "));
+    }
+    if let Some(i) = &pkg.installer {
+        let _ = writeln!(out, "  installer:  {i}");
+    }
+
+    let rules = compiled.matching_rules(pkg);
+    if rules.is_empty() {
+        out.push_str("\nNo rule matches it.\n");
+    } else {
+        out.push_str("\nMatching rules:\n");
+        for r in &rules {
+            let _ = writeln!(
+                out,
+                "  {}  [{} {}]",
+                r.id,
+                r.matcher.kind(),
+                r.matcher.value()
+            );
+            let _ = writeln!(out, "    reason: {}", r.reason);
+            if let Some(s) = &r.source {
+                let _ = writeln!(out, "    source: {s}");
+            }
+        }
+    }
+    if p.mode == Mode::Allowlist && compiled.allowed_by(pkg).is_none() {
+        out.push_str("  allowlist  [not on the allow list]\n    reason: Not on the organisation's list of approved apps\n");
+    }
+
+    let allowed = compiled.allowed_by(pkg);
+    let _ = writeln!(
+        out,
+        "\nAllow list: {}",
+        match allowed {
+            Some(a) => format!(
+                "exempted by {} {}{}",
+                a.matcher.kind(),
+                a.matcher.value(),
+                a.reason
+                    .as_ref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            ),
+            None => "no entry exempts it".into(),
+        }
+    );
+    let protected = if let Some(why) = builtin_reason(&pkg.package) {
+        Some(format!("built in: {why}"))
+    } else if compiled.policy_protects(pkg) {
+        Some("listed in the policy's protected packages".into())
+    } else if pkg.system && !p.act_on_system_packages {
+        Some("a system package, and act_on_system_packages is off".into())
+    } else {
+        None
+    };
+    let _ = writeln!(out, "Protected:  {}", protected.as_deref().unwrap_or("no"));
+
+    let _ = writeln!(out, "Device:     Veto is {}", caps.describe());
+    match plan.finding(&pkg.package) {
+        Some(f) => {
+            let (words, notes) = ladder_here(&p.enforcement, caps);
+            let _ = writeln!(
+                out,
+                "\nVerdict: barred. Counting from the day Veto first sees it: {words}."
+            );
+            for n in notes {
+                let _ = writeln!(out, "  {n}");
+            }
+            let _ = writeln!(
+                out,
+                "First action: {}",
+                f.action.map_or("none (report only)", |a| a.name())
+            );
+        }
+        None if protected.is_some() && !rules.is_empty() => {
+            out.push_str("\nVerdict: matched but protected; Veto never acts on it.\n");
+        }
+        None if allowed.is_some() => {
+            out.push_str("\nVerdict: allowed; Veto leaves it alone.\n");
+        }
+        None => out.push_str("\nVerdict: not barred; Veto leaves it alone.\n"),
+    }
+    out
+}

@@ -1,0 +1,835 @@
+//! Runs the built `veto` binary on the fixtures in `tests/fixtures/` and checks its
+//! output, its exit codes and its error messages.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const NOW: &str = "2026-11-22T16:00:00Z";
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
+}
+
+fn fx(name: &str) -> String {
+    fixtures().join(name).to_string_lossy().into_owned()
+}
+
+fn veto(args: &[&str]) -> Output {
+    veto_with_path(args, None)
+}
+
+fn veto_with_path(args: &[&str], path: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_veto"));
+    cmd.args(args).env_remove("RUST_BACKTRACE");
+    if let Some(p) = path {
+        cmd.env("PATH", p);
+    }
+    cmd.output().expect("veto runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exited normally")
+}
+
+/// The table row of `package`, if the table has one.
+fn row<'a>(out: &'a str, package: &str) -> Option<&'a str> {
+    out.lines()
+        .find(|l| l.split_whitespace().next() == Some(package))
+}
+
+fn audit_json(extra: &[&str]) -> (i32, Value) {
+    let inv = fx("sample-inventory.json");
+    let mut args = vec![
+        "audit",
+        "--inventory",
+        &inv,
+        "--format",
+        "json",
+        "--now",
+        NOW,
+    ];
+    args.extend_from_slice(extra);
+    let o = veto(&args);
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+    (
+        code(&o),
+        serde_json::from_str(&stdout(&o)).expect("audit prints JSON"),
+    )
+}
+
+fn finding<'a>(plan: &'a Value, package: &str) -> Option<&'a Value> {
+    plan["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["package"] == package)
+}
+
+#[test]
+fn audit_table_on_the_sample() {
+    let o = veto(&[
+        "audit",
+        "--inventory",
+        &fx("sample-inventory.json"),
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(code(&o), 1, "findings mean exit 1");
+    let out = stdout(&o);
+    let tiktok = row(&out, "com.zhiliaoapp.musically").expect("TikTok is found");
+    assert!(
+        tiktok.contains("bytedance/tiktok, bytedance/tiktok-play-signer"),
+        "{tiktok}"
+    );
+    assert!(tiktok.contains("warn  warn    due"), "{tiktok}");
+    assert!(tiktok.contains("suspend on 2026-12-06"), "{tiktok}");
+    let repack = row(&out, "com.tok.lite.pro").expect("the repackaged TikTok is found by signer");
+    assert!(repack.contains("bytedance/tiktok-play-signer"), "{repack}");
+    for lite in ["com.zhiliaoapp.musically.go", "com.lemon.lvoverseas"] {
+        assert!(row(&out, lite).is_some(), "{lite} missing:\n{out}");
+    }
+    let trill = row(&out, "com.ss.android.ugc.trill").unwrap();
+    assert!(
+        trill.contains("suspend"),
+        "already suspended shows in effect: {trill}"
+    );
+    for never in [
+        "com.android.vending",
+        "com.google.android.gms",
+        "com.microsoft.teams",
+    ] {
+        assert!(
+            row(&out, never).is_none(),
+            "{never} must not be a finding:\n{out}"
+        );
+    }
+    assert!(out.contains("Ladder on this device: warn at once, suspend after 14 days, hide after 42 days (policy asks uninstall)"), "{out}");
+    assert!(out.contains("uninstall becomes hide: silent uninstall needs a device owner or an affiliated profile owner; Veto is the profile owner (not affiliated)"), "{out}");
+    assert!(out.starts_with("Veto audit of "), "{out}");
+    assert!(
+        out.contains("Policy: built-in policy, version 1, denylist"),
+        "{out}"
+    );
+    assert!(
+        out.trim_end()
+            .ends_with("Summary: 5 findings, 5 actions planned"),
+        "{out}"
+    );
+}
+
+#[test]
+fn audit_json_has_the_contract_fields() {
+    let (code, plan) = audit_json(&[]);
+    assert_eq!(code, 1);
+    for f in plan["findings"].as_array().unwrap() {
+        assert!(f["package"].is_string());
+        assert!(f["rules"].is_array());
+        assert!(f.get("action").is_some());
+        assert!(f["deadline"].is_string());
+    }
+    assert!(plan["reversals"].is_array());
+    assert!(plan["warnings"].is_array());
+    assert_eq!(plan["compliant"], false);
+    assert_eq!(plan["findings"].as_array().unwrap().len(), 5);
+    assert!(finding(&plan, "com.android.vending").is_none());
+    let repack = finding(&plan, "com.tok.lite.pro").unwrap();
+    assert_eq!(repack["rules"][0], "bytedance/tiktok-play-signer");
+    assert_eq!(repack["deadline"], "2027-01-03T16:00:00Z");
+}
+
+#[test]
+fn ladder_with_state_uninstalls_as_device_owner_and_hides_as_profile_owner() {
+    let state = fx("sample-state.json");
+    // TikTok was first seen 2026-10-01: 52 days before NOW, past the 42-day step.
+    let (_, plan) = audit_json(&["--state", &state, "--capabilities", "device-owner"]);
+    let t = finding(&plan, "com.zhiliaoapp.musically").unwrap();
+    assert_eq!(t["action"], "uninstall");
+    assert_eq!(t["degraded"], Value::Null);
+    assert!(plan["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["package"] == "com.zhiliaoapp.musically" && a["action"] == "uninstall"));
+
+    let (_, plan) = audit_json(&["--state", &state]);
+    let t = finding(&plan, "com.zhiliaoapp.musically").unwrap();
+    assert_eq!(t["action"], "hide");
+    assert_eq!(t["degraded"]["wanted"], "uninstall");
+    assert!(plan["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w["code"] == "degraded"));
+    // Warned already (recorded in the state): nothing new for the repackage yet.
+    let r = finding(&plan, "com.tok.lite.pro").unwrap();
+    assert_eq!(r["action"], Value::Null);
+    assert_eq!(r["status"], "enforced");
+}
+
+#[test]
+fn no_capabilities_plans_only_warnings() {
+    let (_, plan) = audit_json(&[
+        "--capabilities",
+        "none",
+        "--state",
+        &fx("sample-state.json"),
+    ]);
+    let actions = plan["actions"].as_array().unwrap();
+    assert!(!actions.is_empty());
+    assert!(actions.iter().all(|a| a["action"] == "warn"), "{actions:?}");
+}
+
+#[test]
+fn report_only_config_plans_no_device_actions() {
+    let (code, plan) = audit_json(&["--config", &fx("report-only-config.json")]);
+    assert_eq!(code, 1, "report-only findings are still non-compliant");
+    assert_eq!(plan["actions"].as_array().unwrap().len(), 0);
+    let findings = plan["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 5);
+    assert!(findings.iter().all(|f| f["status"] == "reported"));
+}
+
+#[test]
+fn managed_config_adds_its_rules() {
+    let (_, plan) = audit_json(&["--config", &fx("managed-config.json")]);
+    assert_eq!(
+        finding(&plan, "com.whatsapp.w4b").unwrap()["rules"][0],
+        "managed/com.whatsapp.w4b"
+    );
+    assert_eq!(
+        finding(&plan, "com.spotify.music").unwrap()["rules"][0],
+        "managed/com.spotify.*"
+    );
+    assert!(finding(&plan, "com.cisco.anyconnect.vpn.android.avf").is_none());
+    assert_eq!(
+        finding(&plan, "com.zhiliaoapp.musically").unwrap()["deadline"],
+        "2026-12-13T16:00:00Z"
+    );
+}
+
+#[test]
+fn allowlist_policy_bars_what_is_not_approved() {
+    let (_, plan) = audit_json(&["--policy", &fx("allowlist-policy.json")]);
+    assert_eq!(
+        finding(&plan, "com.spotify.music").unwrap()["rules"],
+        serde_json::json!(["allowlist"])
+    );
+    assert_eq!(
+        finding(&plan, "com.whatsapp.w4b").unwrap()["rules"],
+        serde_json::json!(["allowlist"])
+    );
+    let t = finding(&plan, "com.zhiliaoapp.musically").unwrap();
+    assert_eq!(
+        t["rules"],
+        serde_json::json!([
+            "allowlist",
+            "bytedance/tiktok",
+            "bytedance/tiktok-play-signer"
+        ])
+    );
+    for allowed in [
+        "com.microsoft.office.outlook",
+        "nl.rijksoverheid.digid",
+        "com.adobe.reader",
+        "com.android.vending",
+        "com.android.chrome",
+    ] {
+        assert!(finding(&plan, allowed).is_none(), "{allowed}");
+    }
+    assert_eq!(plan["policy"]["version"], 12);
+    assert_eq!(plan["policy"]["mode"], "allowlist");
+}
+
+#[test]
+fn audit_never_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    std::fs::copy(fx("sample-state.json"), &state).unwrap();
+    let before = std::fs::read(&state).unwrap();
+    let o = veto(&[
+        "audit",
+        "--inventory",
+        &fx("sample-inventory.json"),
+        "--state",
+        state.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(std::fs::read(&state).unwrap(), before);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn policy_check_explains_a_policy() {
+    let o = veto(&["policy", "check", &fx("allowlist-policy.json")]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("allowlist-policy.json: valid policy document"),
+        "{out}"
+    );
+    assert!(out.contains("  version:     12\n"), "{out}");
+    assert!(out.contains("  mode:        allowlist"), "{out}");
+    assert!(
+        out.contains(
+            "  rules:       15 in force: 14 package, 1 signer (0 own, 15 from the catalog)"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("  catalog:     bytedance (15 entries)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  allow:       6 entries (4 package, 2 pattern)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  ladder:      warn at once, suspend after 7 days, uninstall after 28 days"),
+        "{out}"
+    );
+    assert!(out.contains("  expires:     2027-06-01T00:00:00Z"), "{out}");
+    assert!(out.contains("  warnings:    none"), "{out}");
+}
+
+#[test]
+fn policy_check_reports_lint_warnings_but_passes() {
+    let o = veto(&["policy", "check", &fx("lint-policy.json")]);
+    assert_eq!(code(&o), 0);
+    let out = stdout(&o);
+    assert!(out.contains("  warnings:    5\n"), "{out}");
+    for w in [
+        "[too_broad] rule \"everything-com\": pattern \"com.*\" matches almost every app",
+        "[protected_match] rule \"play-store\" matches protected package \"com.android.vending\"",
+        "[duplicate_rule] rule \"tiktok-again\" matches the same package \"com.zhiliaoapp.musically\" as rule \"tiktok\"",
+        "[too_broad] allow entry \"*\" exempts almost every app from the denylist",
+    ] {
+        assert!(out.contains(w), "missing {w}:\n{out}");
+    }
+}
+
+#[test]
+fn policy_check_reads_a_managed_config_export() {
+    let o = veto(&["policy", "check", &fx("managed-config.json")]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("valid managed-configuration export"), "{out}");
+    assert!(
+        out.contains(
+            "state-actor-countries (3 entries, plus 1 unconfirmed listed for review only)"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("  ladder:      warn at once, hide after 21 days"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  protected:   1 from the policy, plus 10 built in"),
+        "{out}"
+    );
+    // Unknown keys are warnings, not errors.
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("c.json");
+    std::fs::write(&f, r#"{"denied_packages":"com.a.b","colour":"red"}"#).unwrap();
+    let o = veto(&["policy", "check", f.to_str().unwrap()]);
+    assert_eq!(code(&o), 0);
+    assert!(
+        stdout(&o)
+            .contains("[unknown_config_key] managed configuration: colour: not a key Veto knows"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn explain_shows_rules_allow_and_protection() {
+    let digest = "90:41:80:3E:91:BC:B8:14:B4:B4:39:9F:B5:C8:5A:91:64:0B:75:5E:5E:8B:A7:68:13:81:4B:F4:CF:2A:B5:BA";
+    let o = veto(&[
+        "explain",
+        "com.tok.lite.pro",
+        "--signer",
+        &digest.to_lowercase().replace(':', ""),
+    ]);
+    assert_eq!(code(&o), 1, "barred means exit 1");
+    let out = stdout(&o);
+    assert!(
+        out.contains(&format!(
+            "  bytedance/tiktok-play-signer  [signer {digest}]"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("    reason: Barred from government work phones"),
+        "{out}"
+    );
+    assert!(out.contains("    source: "), "{out}");
+    assert!(out.contains("Allow list: no entry exempts it"), "{out}");
+    assert!(out.contains("Protected:  no"), "{out}");
+    assert!(out.contains("Verdict: barred."), "{out}");
+    assert!(out.contains("uninstall becomes hide"), "{out}");
+    assert!(out.contains("First action: warn"), "{out}");
+
+    let o = veto(&[
+        "explain",
+        "com.android.vending",
+        "--policy",
+        &fx("lint-policy.json"),
+    ]);
+    assert_eq!(code(&o), 0);
+    let out = stdout(&o);
+    assert!(
+        out.contains("  play-store  [package com.android.vending]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Protected:  built in: the Play Store"),
+        "{out}"
+    );
+    assert!(out.contains("Verdict: matched but protected"), "{out}");
+
+    let o = veto(&[
+        "explain",
+        "com.adobe.reader",
+        "--policy",
+        &fx("allowlist-policy.json"),
+    ]);
+    assert_eq!(code(&o), 0);
+    assert!(
+        stdout(&o).contains(
+            "Allow list: exempted by package com.adobe.reader (PDF forms for the permit desk)"
+        ),
+        "{}",
+        stdout(&o)
+    );
+
+    let o = veto(&[
+        "explain",
+        "com.spotify.music",
+        "--policy",
+        &fx("allowlist-policy.json"),
+    ]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stdout(&o).contains("  allowlist  [not on the allow list]"),
+        "{}",
+        stdout(&o)
+    );
+
+    let o = veto(&[
+        "explain",
+        "com.example.sideload",
+        "--installer",
+        "com.google.android.packageinstaller",
+        "--config",
+        &fx("managed-config.json"),
+        "--capabilities",
+        "device-owner",
+    ]);
+    assert_eq!(code(&o), 1);
+    let out = stdout(&o);
+    assert!(out.contains("managed/installer/com.google.android.packageinstaller  [installer com.google.android.packageinstaller]"), "{out}");
+    assert!(out.contains("warn at once, hide after 21 days."), "{out}");
+}
+
+/// Every class of bad input: exit 2 and one exact line on stderr.
+#[test]
+fn bad_input_is_one_line_and_exit_2() {
+    let inv = fx("sample-inventory.json");
+    let bad = |n: &str| fx(&format!("bad/{n}"));
+    let mut cases: Vec<(Vec<String>, String)> = vec![
+        (vec!["audit".into(), "--inventory".into(), bad("malformed.json")],
+         format!("veto: {}: inventory: packages[0]: EOF while parsing a value (line 5, column 0)", bad("malformed.json"))),
+        (vec!["audit".into(), "--inventory".into(), bad("missing-package.json")],
+         format!("veto: {}: inventory: packages[1]: missing field `package`", bad("missing-package.json"))),
+        (vec!["audit".into(), "--inventory".into(), bad("bad-digest.json")],
+         format!("veto: {}: inventory: packages[0].signing_sha256[0]: expected a SHA-256 digest (64 hex digits, colons allowed), found \"90:41:80:3E\"", bad("bad-digest.json"))),
+        (vec!["audit".into(), "--inventory".into(), bad("wrong-profile.json")],
+         format!("veto: {}: inventory: profile: Veto only scans the work profile, found \"personal\"", bad("wrong-profile.json"))),
+        (vec!["audit".into(), "--inventory".into(), inv.clone(), "--policy".into(), bad("bad-ladder-policy.json")],
+         format!("veto: {}: policy: enforcement[1].action: steps must get stronger: warn does not escalate from suspend (order: report, warn, suspend, hide, uninstall)", bad("bad-ladder-policy.json"))),
+        (vec!["audit".into(), "--inventory".into(), inv.clone(), "--config".into(), bad("bad-config-value.json")],
+         format!("veto: {}: managed configuration: grace_period_days: expected a whole number, found \"six weeks\"", bad("bad-config-value.json"))),
+        (vec!["audit".into(), "--inventory".into(), inv.clone(), "--state".into(), bad("bad-state.json")],
+         format!("veto: {}: state: version: this Veto reads state version 1, found 9; was it written by a newer Veto?", bad("bad-state.json"))),
+        (vec!["audit".into(), "--inventory".into(), fx("bad")],
+         format!("veto: --inventory {}: is a directory, not a file", fx("bad"))),
+        (vec!["audit".into(), "--inventory".into(), fx("nope.json")],
+         format!("veto: --inventory {}: no such file", fx("nope.json"))),
+        (vec!["audit".into(), "--inventory".into(), inv.clone(), "--now".into(), "yesterday".into()],
+         "veto: --now: expected an RFC 3339 time like 2026-11-22T16:00:00Z, found \"yesterday\"".into()),
+        (vec!["audit".into(), "--inventory".into(), inv.clone(), "--capabilities".into(), "root".into()],
+         "veto: --capabilities: unknown \"root\"; use device-owner, profile-owner, affiliated-profile-owner, delegate:package-access[,block-uninstall] or none".into()),
+        (vec!["policy".into(), "check".into(), bad("bad-ladder-policy.json")],
+         format!("veto: {}: policy: enforcement[1].action: steps must get stronger: warn does not escalate from suspend (order: report, warn, suspend, hide, uninstall)", bad("bad-ladder-policy.json"))),
+        (vec!["policy".into(), "check".into(), bad("bad-config-value.json")],
+         format!("veto: {}: managed configuration: grace_period_days: expected a whole number, found \"six weeks\"", bad("bad-config-value.json"))),
+        (vec!["policy".into(), "check".into(), bad("neither.json")],
+         format!("veto: {}: neither a policy document (no \"version\") nor a managed-configuration export (no key Veto knows, e.g. \"denied_packages\")", bad("neither.json"))),
+        (vec!["policy".into(), "check".into(), bad("malformed.json")],
+         format!("veto: {}: not valid JSON: EOF while parsing a value at line 5 column 0", bad("malformed.json"))),
+        (vec!["explain".into(), "not a pkg".into()],
+         "veto: PACKAGE \"not a pkg\": expected a package name such as \"com.example.app\", found \"not a pkg\"".into()),
+        (vec!["explain".into(), "a.b".into(), "--signer".into(), "12".into()],
+         "veto: --signer #1: expected a SHA-256 digest (64 hex digits, colons allowed), found \"12\"".into()),
+    ];
+    cases.push((
+        vec!["audit".into(), "--inventory".into(), bad("not-utf8.json")],
+        format!("veto: --inventory {}: not UTF-8 text", bad("not-utf8.json")),
+    ));
+    for (args, want) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = veto(&args);
+        assert_eq!(code(&o), 2, "{args:?}");
+        assert_eq!(stderr(&o), format!("{want}\n"), "{args:?}");
+        assert!(stdout(&o).is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_exits_0() {
+    let o = veto(&[
+        "audit",
+        "--inventory",
+        "a",
+        "--policy",
+        "b",
+        "--config",
+        "c",
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("'--policy <FILE>' cannot be used with '--config <FILE>'"),
+        "{}",
+        stderr(&o)
+    );
+    let o = veto(&["audit"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("--inventory <FILE>"), "{}", stderr(&o));
+    let o = veto(&["frobnicate"]);
+    assert_eq!(code(&o), 2);
+    let o = veto(&["audit", "--help"]);
+    assert_eq!(code(&o), 0);
+    assert!(
+        stdout(&o).contains("[default: profile-owner]"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+// ---- adb --------------------------------------------------------------------------
+
+#[test]
+fn adb_missing_says_what_to_do() {
+    let empty = tempfile::tempdir().unwrap();
+    let o = veto_with_path(&["audit", "--adb"], Some(empty.path().to_str().unwrap()));
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        "veto: adb not found: install Android platform-tools or pass --inventory\n"
+    );
+}
+
+/// A fake `adb` that answers from the recorded output in tests/fixtures/adb/ and logs
+/// its arguments, placed first on PATH.
+fn fake_adb(users_fixture: &str) -> (tempfile::TempDir, String) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let adb_dir = fixtures().join("adb");
+    let log = dir.path().join("calls.log");
+    let script = format!(
+        r#"#!/bin/sh
+echo "$*" >> '{log}'
+[ "$1" = "-s" ] && shift 2
+shift # "shell"
+case "$*" in
+  "pm list users") cat '{dir}/{users}' ;;
+  "pm list packages -i -U --user "*) cat '{dir}/pm-list-packages.txt' ;;
+  "dumpsys package "*) f='{dir}/dumpsys-package-'"$3"'.txt'; [ -f "$f" ] && cat "$f"; true ;;
+  *) echo "fake adb: unexpected $*" >&2; exit 1 ;;
+esac
+"#,
+        log = log.display(),
+        dir = adb_dir.display(),
+        users = users_fixture,
+    );
+    let adb = dir.path().join("adb");
+    std::fs::write(&adb, script).unwrap();
+    std::fs::set_permissions(&adb, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    (dir, path)
+}
+
+#[test]
+fn adb_audit_reads_the_work_profile() {
+    let (dir, path) = fake_adb("pm-list-users.txt");
+    let o = veto_with_path(&["audit", "--adb", "--now", NOW], Some(&path));
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("Veto audit of adb: the connected phone, user 10 (10 packages)"),
+        "{out}"
+    );
+    let t = row(&out, "com.zhiliaoapp.musically").expect("TikTok found over adb");
+    assert!(
+        t.contains("suspend"),
+        "dumpsys showed it suspended in user 10: {t}"
+    );
+    assert!(
+        out.contains("Note: adb does not print signing-certificate SHA-256 digests"),
+        "{out}"
+    );
+    // Without digests the repackage is not found by its signer.
+    assert!(row(&out, "com.tok.lite.pro").is_none(), "{out}");
+    assert!(row(&out, "com.android.vending").is_none(), "{out}");
+    let calls = std::fs::read_to_string(dir.path().join("calls.log")).unwrap();
+    let calls: Vec<&str> = calls.lines().collect();
+    assert_eq!(calls[0], "shell pm list users");
+    assert_eq!(calls[1], "shell pm list packages -i -U --user 10");
+    assert_eq!(
+        calls[2],
+        "shell dumpsys package com.microsoft.office.outlook"
+    );
+    assert_eq!(calls.len(), 12);
+}
+
+#[test]
+fn adb_with_serial_and_user_skips_the_user_lookup() {
+    let (dir, path) = fake_adb("pm-list-users-no-work.txt");
+    let o = veto_with_path(
+        &[
+            "audit", "--adb", "--serial", "R58M123", "--user", "10", "--format", "json",
+        ],
+        Some(&path),
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let plan: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        finding(&plan, "com.zhiliaoapp.musically").unwrap()["in_effect"],
+        serde_json::json!(["suspend"])
+    );
+    let calls = std::fs::read_to_string(dir.path().join("calls.log")).unwrap();
+    assert!(
+        calls.starts_with("-s R58M123 shell pm list packages -i -U --user 10\n"),
+        "{calls}"
+    );
+}
+
+#[test]
+fn adb_without_a_work_profile_fails_clearly() {
+    let (_dir, path) = fake_adb("pm-list-users-no-work.txt");
+    let o = veto_with_path(&["audit", "--adb"], Some(&path));
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        "veto: adb: this phone has no work profile (no managed profile among users 0 \"Owner\"); pass --user N to scan another user\n"
+    );
+}
+
+// ---- feed keys and signed policies ---------------------------------------------------
+
+fn keygen(dir: &Path, name: &str) -> String {
+    let key = dir.join(name);
+    let o = veto(&["keygen", "--out", key.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    out.lines()
+        .find_map(|l| l.strip_prefix("policy_public_key: "))
+        .expect("keygen prints the public key")
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn keygen_sign_and_verify_round_trip() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let public = keygen(dir.path(), "feed.key");
+    let key = dir.path().join("feed.key");
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    let signed = dir.path().join("signed.json");
+    let o = veto(&[
+        "policy",
+        "sign",
+        "--key",
+        key.to_str().unwrap(),
+        &fx("allowlist-policy.json"),
+        "--out",
+        signed.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = veto(&[
+        "policy",
+        "verify",
+        "--key",
+        &public,
+        signed.to_str().unwrap(),
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(": good signature: policy version 12 (allowlist,"),
+        "{}",
+        stdout(&o)
+    );
+
+    // Signed to standard output, the same envelope verifies too.
+    let o = veto(&[
+        "policy",
+        "sign",
+        "--key",
+        key.to_str().unwrap(),
+        &fx("allowlist-policy.json"),
+    ]);
+    assert_eq!(code(&o), 0);
+    let envelope: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(envelope["format"], "veto-signed-policy/1");
+
+    // After its expiry a device refuses it, and so does verify.
+    let o = veto(&[
+        "policy",
+        "verify",
+        "--key",
+        &public,
+        signed.to_str().unwrap(),
+        "--now",
+        "2027-07-01T00:00:00Z",
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("refused policy version 12: it expired at 2027-06-01T00:00:00Z"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn verify_refuses_other_keys_and_tampering() {
+    let dir = tempfile::tempdir().unwrap();
+    let public = keygen(dir.path(), "feed.key");
+    let other = keygen(dir.path(), "other.key");
+    let key = dir.path().join("feed.key");
+    let signed = dir.path().join("signed.json");
+    let o = veto(&[
+        "policy",
+        "sign",
+        "--key",
+        key.to_str().unwrap(),
+        &fx("allowlist-policy.json"),
+        "--out",
+        signed.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0);
+
+    let o = veto(&[
+        "policy",
+        "verify",
+        "--key",
+        &other,
+        signed.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(
+        err.starts_with(&format!("veto: {}: ", signed.display())),
+        "{err}"
+    );
+    assert!(err.contains("wrong key"), "{err}");
+    assert_eq!(err.lines().count(), 1);
+
+    // Change the signed payload: the right key no longer verifies it.
+    let mut env: Value = serde_json::from_str(&std::fs::read_to_string(&signed).unwrap()).unwrap();
+    let payload = env["payload"].as_str().unwrap();
+    let first = if payload.starts_with('e') { "f" } else { "e" };
+    env["payload"] = Value::String(format!("{first}{}", &payload[1..]));
+    let tampered = dir.path().join("tampered.json");
+    std::fs::write(&tampered, env.to_string()).unwrap();
+    let o = veto(&[
+        "policy",
+        "verify",
+        "--key",
+        &public,
+        tampered.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).starts_with(&format!("veto: {}: ", tampered.display())),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).is_empty());
+
+    // keygen never overwrites a key.
+    let o = veto(&["keygen", "--out", key.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "veto: {}: already exists; refusing to overwrite a secret key\n",
+            key.display()
+        )
+    );
+}
+
+#[test]
+fn sign_refuses_an_invalid_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    keygen(dir.path(), "feed.key");
+    let key = dir.path().join("feed.key");
+    let o = veto(&[
+        "policy",
+        "sign",
+        "--key",
+        key.to_str().unwrap(),
+        &fx("bad/bad-ladder-policy.json"),
+    ]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        format!("veto: {}: policy: enforcement[1].action: steps must get stronger: warn does not escalate from suspend (order: report, warn, suspend, hide, uninstall)\n", fx("bad/bad-ladder-policy.json"))
+    );
+    assert!(stdout(&o).is_empty());
+}
+
+#[test]
+fn a_compliant_profile_exits_0() {
+    let o = veto(&[
+        "audit",
+        "--inventory",
+        &fx("compliant-inventory.json"),
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("No findings."), "{out}");
+    assert!(
+        out.trim_end()
+            .ends_with("Summary: compliant, 0 actions planned"),
+        "{out}"
+    );
+    let o = veto(&["explain", "com.microsoft.teams"]);
+    assert_eq!(code(&o), 0);
+    assert!(
+        stdout(&o).contains("Verdict: not barred; Veto leaves it alone."),
+        "{}",
+        stdout(&o)
+    );
+}
