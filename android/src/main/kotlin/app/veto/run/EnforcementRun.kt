@@ -1,0 +1,143 @@
+//! One enforcement run: observe → Core.evaluate → execute → Core.record → notify and report.
+package app.veto.run
+
+import app.veto.act.DevicePolicyPort
+import app.veto.act.Executor
+import app.veto.act.KeyedState
+import app.veto.act.KeyedStateSink
+import app.veto.act.KeyedStates
+import app.veto.act.NoticeChange
+import app.veto.act.NoticeLanguage
+import app.veto.act.NoticeTexts
+import app.veto.act.Notifier
+import app.veto.act.Outcome
+import app.veto.act.Outcomes
+import app.veto.act.Plan
+import app.veto.act.PlanFormatException
+import app.veto.act.SelfProtection
+import app.veto.act.Severity
+import app.veto.configure.ConfigurationSource
+import app.veto.configure.ManagedConfiguration
+import app.veto.core.Core
+import app.veto.core.VetoException
+import app.veto.observe.Capabilities
+import app.veto.observe.CapabilitySource
+import app.veto.observe.Inventory
+import app.veto.observe.PackageSource
+import java.time.ZoneId
+
+/** The time source (milliseconds since the Unix epoch). */
+fun interface Clock {
+    fun nowMillis(): Long
+}
+
+/** What one run did; [error] is set when the run stopped early (nothing was executed then). */
+data class RunReport(
+    val capabilities: Capabilities?,
+    val plan: Plan?,
+    val outcomes: List<Outcome>,
+    val selfProtection: SelfProtection?,
+    val configProblems: List<String>,
+    val error: String?,
+    /** Set when the outcomes could not be stored (they are then retried by the core's logic). */
+    val recordError: String?,
+)
+
+/**
+ * The orchestrator. Every framework call sits behind a port, so the whole run is testable on
+ * the JVM with fakes. Sources that depend on Veto's role ([packages], [devicePolicy]) are built
+ * from the capabilities of this run.
+ *
+ * Never call [run] twice at once for the same [stateDir]: go through [SingleFlight].
+ */
+class EnforcementRun(
+    private val core: Core,
+    private val capabilitySource: CapabilitySource,
+    private val packages: (Capabilities) -> PackageSource,
+    private val configuration: ConfigurationSource,
+    private val devicePolicy: (Capabilities) -> DevicePolicyPort,
+    private val notifier: Notifier,
+    private val keyedStates: KeyedStateSink,
+    private val clock: Clock,
+    private val stateDir: String,
+    private val language: NoticeLanguage,
+    private val zone: ZoneId,
+) {
+    fun run(): RunReport {
+        val now = clock.nowMillis()
+        var capabilities: Capabilities? = null
+        var configProblems: List<String> = emptyList()
+        val plan: Plan
+        try {
+            val caps = Capabilities.decide(capabilitySource.facts())
+            capabilities = caps
+            val inventory = Inventory.toJson(packages(caps).installedApps(), now)
+            val config = ManagedConfiguration.toJson(configuration.read())
+            configProblems = config.problems
+            val planJson = core.evaluate(inventory.toString(), config.json.toString(), caps.toJson().toString(), stateDir, now)
+            plan = Plan.parse(planJson)
+        } catch (e: VetoException) {
+            return stopped(capabilities, configProblems, "evaluation failed (${e.kind}): ${e.message}")
+        } catch (e: PlanFormatException) {
+            return stopped(capabilities, configProblems, "the core returned a malformed plan: ${e.message}")
+        } catch (e: RuntimeException) {
+            // Reading the device failed (e.g. a SecurityException from PackageManager).
+            return stopped(capabilities, configProblems, "observing the work profile failed: ${e.javaClass.simpleName}: ${e.message}")
+        }
+        val caps = capabilities
+
+        val executor = Executor(devicePolicy(caps), caps) { guarded { notifier.canPostNotices() } ?: false }
+        val self = executor.protectSelf()
+        val outcomes = executor.execute(plan.actions)
+
+        val recordError = try {
+            core.record(Outcomes.toJson(outcomes).toString(), stateDir, clock.nowMillis())
+            null
+        } catch (e: VetoException) {
+            "recording outcomes failed (${e.kind}): ${e.message}"
+        }
+
+        notify(plan, outcomes)
+        report(KeyedStates.forRun(plan, outcomes, recordError) + extraStates(self, configProblems))
+        return RunReport(caps, plan, outcomes, self, configProblems, null, recordError)
+    }
+
+    /**
+     * Posts or withdraws notices. Outcomes pair with actions by position (the executor keeps
+     * plan order). Notices of apps that are no longer findings are withdrawn.
+     */
+    private fun notify(plan: Plan, outcomes: List<Outcome>) {
+        if (guarded { notifier.canPostNotices() } != true) return
+        for ((i, action) in plan.actions.withIndex()) {
+            when (val change = NoticeTexts.change(action, outcomes.getOrNull(i), language, zone)) {
+                is NoticeChange.Post -> guarded { notifier.post(change.notice) }
+                is NoticeChange.Withdraw -> guarded { notifier.withdraw(change.packageName) }
+                null -> {}
+            }
+        }
+        guarded { notifier.withdrawAllExcept(plan.findings.map { it.packageName }.toSet()) }
+    }
+
+    private fun extraStates(self: SelfProtection, configProblems: List<String>): List<KeyedState> {
+        val states = mutableListOf<KeyedState>()
+        if (!self.blocked) states += KeyedStates.state("self_protection", Severity.INFO, self.detail)
+        configProblems.forEachIndexed { i, p -> states += KeyedStates.state("config_problem:$i", Severity.ERROR, p) }
+        return states
+    }
+
+    private fun stopped(caps: Capabilities?, configProblems: List<String>, error: String): RunReport {
+        report(KeyedStates.forRun(null, emptyList(), error))
+        return RunReport(caps, null, emptyList(), null, configProblems, error, null)
+    }
+
+    private fun report(states: List<KeyedState>) {
+        guarded { keyedStates.report(states) }
+    }
+
+    /** Notices and EMM reports are best effort: their failure must not undo enforcement. */
+    private inline fun <T> guarded(block: () -> T): T? = try {
+        block()
+    } catch (e: RuntimeException) {
+        null
+    }
+}

@@ -1,0 +1,50 @@
+//! Run-time receiver for package changes and managed-configuration changes.
+package app.veto.trigger
+
+import android.content.BroadcastReceiver
+import android.content.Context
+import android.content.Intent
+import android.content.IntentFilter
+import android.os.Build
+import app.veto.run.Scans
+
+/**
+ * Package added/replaced/changed/removed and `ACTION_APPLICATION_RESTRICTIONS_CHANGED` reach
+ * apps targeting API 26+ only through a receiver registered at run time, so this one lives as
+ * long as the process does (registered from [VetoApplication]); the periodic [SweepJob] covers
+ * the time the process is not running.
+ */
+class ChangeReceiver : BroadcastReceiver() {
+    override fun onReceive(context: Context, intent: Intent) {
+        val changed = intent.data?.schemeSpecificPart
+        // Veto's own component changes are not news.
+        if (changed != null && changed == context.packageName) return
+        val pending = goAsync()
+        Scans.request(context, "${intent.action} ${changed ?: ""}".trim()) { pending.finish() }
+    }
+
+    companion object {
+        fun packageFilter() = IntentFilter().apply {
+            addAction(Intent.ACTION_PACKAGE_ADDED)
+            addAction(Intent.ACTION_PACKAGE_REPLACED)
+            addAction(Intent.ACTION_PACKAGE_CHANGED)
+            // A removal can make the profile compliant: report that promptly.
+            addAction(Intent.ACTION_PACKAGE_REMOVED)
+            addDataScheme("package")
+        }
+
+        fun restrictionsFilter() = IntentFilter(Intent.ACTION_APPLICATION_RESTRICTIONS_CHANGED)
+
+        /** Registers both filters. System broadcasts still arrive with RECEIVER_NOT_EXPORTED; nothing else can. */
+        fun register(context: Context) {
+            val receiver = ChangeReceiver()
+            for (filter in listOf(packageFilter(), restrictionsFilter())) {
+                if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.TIRAMISU) {
+                    context.registerReceiver(receiver, filter, Context.RECEIVER_NOT_EXPORTED)
+                } else {
+                    context.registerReceiver(receiver, filter)
+                }
+            }
+        }
+    }
+}
