@@ -515,3 +515,50 @@ mod docs_tests {
         }
     }
 }
+
+#[cfg(test)]
+mod android_restrictions_tests {
+    use super::*;
+
+    /// The value of `attr="…"` in one XML element's text.
+    fn attr<'a>(element: &'a str, name: &str) -> Option<&'a str> {
+        let start = element.find(&format!("{name}=\""))? + name.len() + 2;
+        let len = element[start..].find('"')?;
+        Some(&element[start..start + len])
+    }
+
+    /// The Android app's `app_restrictions.xml` declares exactly the keys the core
+    /// understands, with the same types, defaults and choices: the EMM console shows the
+    /// administrator what that file declares.
+    #[test]
+    fn app_restrictions_xml_declares_every_key() {
+        let xml = include_str!("../../../android/src/main/res/xml/app_restrictions.xml");
+        let arrays = include_str!("../../../android/src/main/res/values/arrays.xml");
+        let elements: Vec<&str> = xml.split("<restriction").skip(1).filter(|e| !e.starts_with('s')).collect();
+        let declared: Vec<&str> = elements.iter().filter_map(|e| attr(e, "android:key")).collect();
+        let known: Vec<&str> = KEYS.iter().map(|k| k.name).collect();
+        assert_eq!(declared, known, "app_restrictions.xml keys differ from veto_core::config::KEYS (same order)");
+        for (e, k) in elements.iter().zip(KEYS) {
+            let ty = attr(e, "android:restrictionType").unwrap();
+            let want = match k.kind {
+                KeyType::Bool => "bool",
+                KeyType::String => "string",
+                KeyType::Integer => "integer",
+                KeyType::Choice(_) => "choice",
+            };
+            assert_eq!(ty, want, "type of {}", k.name);
+            assert_eq!(attr(e, "android:defaultValue"), Some(k.default), "default of {}", k.name);
+            if let KeyType::Choice(values) = k.kind {
+                let array = attr(e, "android:entryValues").unwrap().trim_start_matches("@array/");
+                let body = arrays.split(&format!("name=\"{array}\"")).nth(1).unwrap();
+                let body = &body[..body.find("</string-array>").unwrap()];
+                let items: Vec<&str> = body
+                    .split("<item>")
+                    .skip(1)
+                    .map(|i| &i[..i.find("</item>").unwrap()])
+                    .collect();
+                assert_eq!(items, values, "choices of {}", k.name);
+            }
+        }
+    }
+}
