@@ -392,6 +392,24 @@ mod tests {
         );
     }
 
+    /// The shell stores the policy a configuration produced and reads it back when a later
+    /// configuration is bad: every generated rule must survive that round trip.
+    #[test]
+    fn generated_policies_read_back_unchanged() {
+        let long = format!("com.{}", "a".repeat(250));
+        let json = serde_json::json!({
+            "denied_packages": format!("com.shady.*, {long}, *tiktok*"),
+            "denied_signers": "90:41:80:3E:91:BC:B8:14:B4:B4:39:9F:B5:C8:5A:91:64:0B:75:5E:5E:8B:A7:68:13:81:4B:F4:CF:2A:B5:BA",
+            "denied_installers": "com.shady.store",
+            "allowed_packages": "com.ok.*",
+            "protected_packages": "com.emm",
+            "enforcement_action": "hide",
+        });
+        let (p, _) = policy_from_config(&cfg(&json.to_string())).unwrap();
+        assert_eq!(p.rules.len(), 5);
+        assert_eq!(Policy::from_json(&p.to_json()).unwrap(), p);
+    }
+
     #[test]
     fn grace_zero_acts_at_once_and_report_is_report_only() {
         let (p, _) = policy_from_config(&cfg(

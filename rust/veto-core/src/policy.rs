@@ -584,17 +584,20 @@ impl Policy {
     }
 }
 
+/// Rule ids appear in reports and keyed app states. Generated ids embed a package name or
+/// pattern (`managed/com.shady.*`), so '/', ':' and '*' are allowed and the length
+/// leaves room for a 255-character package name.
 fn check_rule_id(id: &str) -> std::result::Result<(), String> {
     if !id.is_empty()
-        && id.len() <= 64
-        && id
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        && id.len() <= 300
+        && id.bytes().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/' | b':' | b'*')
+        })
     {
         Ok(())
     } else {
         Err(format!(
-            "expected an id of 1 to 64 letters, digits, '-', '_' or '.', found {id:?}"
+            "expected an id of 1 to 300 letters, digits, '-', '_', '.', '/', ':' or '*', found {id:?}"
         ))
     }
 }
