@@ -1,0 +1,34 @@
+package app.veto.core
+
+/**
+ * The JNI entry points of libveto.so (symbols `Java_app_veto_core_VetoNative_*`). Keep the
+ * names and signatures: the native library, R8 keep rules and the symbol-export check rely on
+ * them. The library is loaded, and [init] called, the first time this object is used.
+ *
+ * All methods are safe to call from any thread; each call is independent (state lives in the
+ * files under `stateDir`), so callers serialise calls that share a `stateDir`.
+ */
+object VetoNative {
+    init {
+        System.loadLibrary("veto")
+        init()
+    }
+
+    /** Sets up logging (logcat on Android) and a panic hook that logs. Safe to call twice. */
+    @JvmStatic external fun init()
+
+    /** See [Core.evaluate]. Throws [VetoException]. */
+    @JvmStatic external fun evaluate(
+        inventoryJson: String,
+        managedConfigJson: String,
+        capabilitiesJson: String,
+        stateDir: String,
+        nowMillis: Long,
+    ): String
+
+    /** See [Core.record]. Throws [VetoException]. */
+    @JvmStatic external fun record(outcomesJson: String, stateDir: String, nowMillis: Long): String
+
+    /** `{"veto": "<version>", "catalog": {"version": N, "entries": M}}`. */
+    @JvmStatic external fun version(): String
+}
