@@ -552,10 +552,20 @@ mod android_restrictions_tests {
     fn app_restrictions_xml_declares_every_key() {
         let xml = include_str!("../../../android/src/main/res/xml/app_restrictions.xml");
         let arrays = include_str!("../../../android/src/main/res/values/arrays.xml");
-        let elements: Vec<&str> = xml.split("<restriction").skip(1).filter(|e| !e.starts_with('s')).collect();
-        let declared: Vec<&str> = elements.iter().filter_map(|e| attr(e, "android:key")).collect();
+        let elements: Vec<&str> = xml
+            .split("<restriction")
+            .skip(1)
+            .filter(|e| !e.starts_with('s'))
+            .collect();
+        let declared: Vec<&str> = elements
+            .iter()
+            .filter_map(|e| attr(e, "android:key"))
+            .collect();
         let known: Vec<&str> = KEYS.iter().map(|k| k.name).collect();
-        assert_eq!(declared, known, "app_restrictions.xml keys differ from veto_core::config::KEYS (same order)");
+        assert_eq!(
+            declared, known,
+            "app_restrictions.xml keys differ from veto_core::config::KEYS (same order)"
+        );
         for (e, k) in elements.iter().zip(KEYS) {
             let ty = attr(e, "android:restrictionType").unwrap();
             let want = match k.kind {
@@ -565,9 +575,16 @@ mod android_restrictions_tests {
                 KeyType::Choice(_) => "choice",
             };
             assert_eq!(ty, want, "type of {}", k.name);
-            assert_eq!(attr(e, "android:defaultValue"), Some(k.default), "default of {}", k.name);
+            assert_eq!(
+                attr(e, "android:defaultValue"),
+                Some(k.default),
+                "default of {}",
+                k.name
+            );
             if let KeyType::Choice(values) = k.kind {
-                let array = attr(e, "android:entryValues").unwrap().trim_start_matches("@array/");
+                let array = attr(e, "android:entryValues")
+                    .unwrap()
+                    .trim_start_matches("@array/");
                 let body = arrays.split(&format!("name=\"{array}\"")).nth(1).unwrap();
                 let body = &body[..body.find("</string-array>").unwrap()];
                 let items: Vec<&str> = body
