@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Runs every check and test Veto has, on a fresh Debian/Ubuntu machine with rustup,
+# a JDK 17 and Maven. Installs what else it needs (idempotent), fails on the first
+# failure. `.ci/run` calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+export CARGO_TERM_COLOR=never
+passed=0
+step() {
+  echo
+  echo "== $* ($(date -u +%H:%M:%S))"
+}
+done_step() { passed=$((passed + 1)); }
+
+step "toolchain components"
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+cargo --version
+done_step
+
+step "rustfmt"
+cargo fmt --all --check
+done_step
+
+step "clippy (host, warnings denied)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+done_step
+
+step "Rust tests (unit, property, integration, CLI, doc; benches run once in test mode)"
+cargo test --workspace --all-targets --locked
+cargo test --workspace --doc --locked
+done_step
+
+step "libveto.so for the JVM tests (host build, with the test-only panic hook)"
+cargo build -p veto-jni --features test-hooks --locked
+done_step
+
+step "Kotlin shell: compile against android-all, JUnit 5 tests, JNI round trip under -Xcheck:jni"
+log=$(mktemp)
+status=0
+(cd android && mvn -B -ntp test -Dveto.native.dir="$CARGO_TARGET_DIR/debug") >"$log" 2>&1 || status=$?
+grep -vE '^\[INFO\] (Download|Copying|Building jar)' "$log"
+# -Xcheck:jni reports misuse as warnings and carries on: treat them as failures.
+if grep -E 'WARNING in native method|FATAL ERROR in native method|JNI local refs' "$log"; then
+  echo "-Xcheck:jni reported the lines above" >&2
+  status=1
+fi
+rm -f "$log"
+[ "$status" -eq 0 ]
+done_step
+
+step "Android targets: toolchain setup"
+scripts/android/setup.sh
+done_step
+
+step "Android targets: clippy, warnings denied"
+scripts/android/clippy.sh
+done_step
+
+step "libveto.so for aarch64-linux-android: exports, 16 KB alignment, DT_NEEDED, size"
+scripts/android/check-libveto.sh
+done_step
+
+step "the README's main command"
+set +e
+cargo run -q --locked -p veto-cli -- audit --inventory tests/fixtures/sample-inventory.json
+code=$?
+set -e
+if [ "$code" -ne 1 ]; then
+  echo "expected exit 1 (non-compliant sample), got $code" >&2
+  exit 1
+fi
+done_step
+
+echo
+echo "steps: $passed passed, 0 failed"
