@@ -87,8 +87,58 @@ kotlin {
     }
 }
 
+// HTTPS in libveto.so (the policy feed and compliance reports) checks certificates with
+// rustls-platform-verifier, whose Android backend calls a small Kotlin component through JNI
+// (org.rustls:rustls-platform-verifier, an AAR). Its version must be the one the Rust crate was
+// built with: the `rustls-platform-verifier-android` entry of Cargo.lock, read here as that
+// crate's README describes (a ValueSource, so the configuration cache notices a changed lock
+// file). The artifact is not on Maven Central or Google's Maven: settings.gradle.kts declares
+// the Maven repository the rustls project publishes it in. R8 keeps it (proguard-rules.pro).
+abstract class RustlsPlatformVerifierVersion : ValueSource<String, RustlsPlatformVerifierVersion.Params> {
+    interface Params : ValueSourceParameters {
+        val lockFile: RegularFileProperty
+    }
+
+    override fun obtain(): String {
+        val lockFile = parameters.lockFile.get().asFile
+        val lines = lockFile.readLines()
+        val entry = lines.indexOfFirst { it.trim() == "name = \"$CRATE\"" }
+        val version = if (entry < 0) {
+            null
+        } else {
+            lines.drop(entry + 1)
+                .firstOrNull { it.trimStart().startsWith("version = ") }
+                ?.substringAfter('"', "")
+                ?.substringBefore('"', "")
+                ?.takeIf { it.isNotEmpty() }
+        }
+        return version ?: throw GradleException(
+            "$CRATE not found in $lockFile: libveto.so must depend on rustls-platform-verifier (through veto-net)",
+        )
+    }
+
+    companion object {
+        const val CRATE = "rustls-platform-verifier-android"
+    }
+}
+
+val rustlsPlatformVerifierVersion = providers.of(RustlsPlatformVerifierVersion::class.java) {
+    parameters.lockFile.set(rootProject.layout.projectDirectory.file("Cargo.lock"))
+}
+
+configurations.configureEach {
+    resolutionStrategy.eachDependency {
+        if (requested.group == "org.rustls" && requested.name == "rustls-platform-verifier") {
+            useVersion(rustlsPlatformVerifierVersion.get())
+            because("the Kotlin component must match ${RustlsPlatformVerifierVersion.CRATE} in Cargo.lock")
+        }
+    }
+}
+
 dependencies {
     implementation(libs.androidx.enterprise.feedback)
+    // Unversioned in the catalog: the version comes from Cargo.lock (above).
+    implementation(libs.rustls.platform.verifier)
 }
 
 // libveto.so for the three ABIs the APK ships, built by cargo-ndk into build/rustJniLibs/<abi>/,

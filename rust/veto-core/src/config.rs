@@ -205,6 +205,22 @@ const MANAGED_REASON: &str = "Barred by your organisation's policy";
 
 /// Maps the managed configuration into a policy, with warnings for unknown keys.
 pub fn policy_from_config(cfg: &ManagedConfig) -> Result<(Policy, Vec<Warning>)> {
+    policy_from_config_with_base(cfg, None)
+}
+
+/// Warning code of a plan whose `policy_json` was ignored because the policy feed's
+/// policy is the base.
+pub const POLICY_JSON_IGNORED: &str = "policy_json_ignored";
+
+/// Like [`policy_from_config`], on top of `base` when one is given: the signed policy
+/// feed's last good policy replaces `policy_json` (and the built-in policy) as the base, and
+/// the flat keys add to or tighten it exactly as they do any policy document. A
+/// `policy_json` that is set anyway is still checked (a broken one is an error, as without
+/// a feed) and reported as ignored.
+pub fn policy_from_config_with_base(
+    cfg: &ManagedConfig,
+    base: Option<Policy>,
+) -> Result<(Policy, Vec<Warning>)> {
     let mut warnings = Vec::new();
     for key in cfg.keys() {
         if !KEYS.iter().any(|k| k.name == key) {
@@ -214,14 +230,32 @@ pub fn policy_from_config(cfg: &ManagedConfig) -> Result<(Policy, Vec<Warning>)>
             ));
         }
     }
-    let mut policy = match get_str(cfg, "policy_json")? {
-        Some(doc) => Policy::from_json(doc).map_err(|e| bad("policy_json", e.message()))?,
-        None => Policy::builtin(),
+    let document = match get_str(cfg, "policy_json")? {
+        Some(doc) => Some(Policy::from_json(doc).map_err(|e| bad("policy_json", e.message()))?),
+        None => None,
+    };
+    let has_document = base.is_some() || document.is_some();
+    let mut policy = match (base, document) {
+        (Some(base), document) => {
+            if document.is_some() {
+                warnings.push(Warning::new(
+                    POLICY_JSON_IGNORED,
+                    format!(
+                        "managed configuration: policy_json: ignored while the policy feed \
+                         (policy_url) supplies the policy (version {})",
+                        base.version
+                    ),
+                ));
+            }
+            base
+        }
+        (None, Some(document)) => document,
+        (None, None) => Policy::builtin(),
     };
     if let Some(b) = get_bool(cfg, "use_builtin_catalog")? {
-        // Consoles send every key with its default, so with a policy document the
-        // document decides; the key decides only for the built-in base.
-        if get_str(cfg, "policy_json")?.is_none() {
+        // Consoles send every key with its default, so with a policy document (or the
+        // feed's) the document decides; the key decides only for the built-in base.
+        if !has_document {
             policy.use_builtin_catalog = b;
         }
     }
@@ -435,6 +469,55 @@ mod tests {
         assert_eq!(p.mode, Mode::Allowlist);
         assert_eq!(p.version, 3);
         assert!(!p.use_builtin_catalog);
+    }
+
+    #[test]
+    fn a_feed_base_replaces_policy_json_and_flat_keys_still_add_to_it() {
+        let base = Policy::from_json(
+            r#"{"version":9,"use_builtin_catalog":false,"rules":[{"id":"feed-game","package":"com.example.game","reason":"feed"}]}"#,
+        )
+        .unwrap();
+        let json = serde_json::json!({
+            "policy_json": r#"{"version":3,"rules":[]}"#,
+            "use_builtin_catalog": true,
+            "denied_packages": "com.example.extra",
+            "allowlist_mode": false,
+        });
+        let (p, w) =
+            policy_from_config_with_base(&cfg(&json.to_string()), Some(base.clone())).unwrap();
+        assert_eq!(p.version, 9, "the feed's version, not policy_json's");
+        assert!(
+            !p.use_builtin_catalog,
+            "a console default never overrides the feed's document"
+        );
+        let ids: Vec<&str> = p.rules.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["feed-game", "managed/com.example.extra"]);
+        assert_eq!(p.mode, Mode::Denylist);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert_eq!(w[0].code, POLICY_JSON_IGNORED);
+        assert!(w[0].message.contains("version 9"), "{}", w[0].message);
+
+        // Without policy_json there is nothing to warn about; without a base nothing changes.
+        let (p, w) =
+            policy_from_config_with_base(&cfg(r#"{"enforcement_action":"hide"}"#), Some(base))
+                .unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(p.enforcement.last().map(|s| s.action), Some(Action::Hide));
+        assert_eq!(
+            policy_from_config_with_base(&cfg(r#"{"denied_packages":"a.b"}"#), None).unwrap(),
+            policy_from_config(&cfg(r#"{"denied_packages":"a.b"}"#)).unwrap()
+        );
+        // A broken policy_json is still an error, feed or not.
+        let err = policy_from_config_with_base(
+            &cfg(r#"{"policy_json":"{\"version\":\"x\"}"}"#),
+            Some(Policy::builtin()),
+        )
+        .unwrap_err();
+        assert!(
+            err.message()
+                .starts_with("managed configuration: policy_json:"),
+            "{err}"
+        );
     }
 
     #[test]

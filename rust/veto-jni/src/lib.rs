@@ -3,15 +3,18 @@
 //! Each entry point copies its `String` arguments out of Java, calls the plain-Rust function
 //! in [`ops`], and copies the JSON result back. Every failure and every panic becomes an
 //! `app.veto.core.VetoException` in [`error`]; nothing unwinds into the JVM. There is no global
-//! state besides logging: everything lasting lives in the files under `stateDir`.
+//! state besides logging and the TLS set-up ([`tls`]): everything lasting lives in the files
+//! under `stateDir`.
 
 mod error;
 mod ops;
+mod reporting;
 mod setup;
+mod tls;
 
 use std::path::PathBuf;
 
-use jni::objects::{JClass, JString};
+use jni::objects::{JClass, JObject, JString};
 use jni::sys::jlong;
 use jni::{Env, EnvUnowned};
 use veto_core::error::{Error, ErrorKind};
@@ -89,6 +92,74 @@ pub extern "system" fn Java_app_veto_core_VetoNative_record<'local>(
     .resolve::<ThrowVetoException>()
 }
 
+/// `VetoNative.initTls(context)`: hands the application context to Android's certificate
+/// verifier (needed once before `syncPolicy` / `flushReports`); a no-op on a host.
+#[no_mangle]
+pub extern "system" fn Java_app_veto_core_VetoNative_initTls<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    context: JObject<'local>,
+) {
+    env.with_env(|env| -> Result<(), Failure> { tls::init(env, context) })
+        .resolve::<ThrowVetoException>()
+}
+
+/// `VetoNative.syncPolicy(managedConfig, stateDir, nowMillis)`: the feed's sync status JSON.
+#[no_mangle]
+pub extern "system" fn Java_app_veto_core_VetoNative_syncPolicy<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    managed_config: JString<'local>,
+    state_dir: JString<'local>,
+    now_millis: jlong,
+) -> JString<'local> {
+    env.with_env(|env| -> Result<JString<'local>, Failure> {
+        let managed_config = argument(
+            env,
+            &managed_config,
+            ErrorKind::BadManagedConfig,
+            "managedConfig",
+        )?;
+        let state_dir = PathBuf::from(argument(env, &state_dir, ErrorKind::Io, "stateDir")?);
+        let status = ops::sync_policy(
+            &managed_config,
+            &state_dir,
+            Timestamp::from_millis(now_millis),
+            tls::net,
+        )?;
+        Ok(env.new_string(status)?)
+    })
+    .resolve::<ThrowVetoException>()
+}
+
+/// `VetoNative.flushReports(managedConfig, stateDir, nowMillis)`: the flush summary JSON.
+#[no_mangle]
+pub extern "system" fn Java_app_veto_core_VetoNative_flushReports<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    managed_config: JString<'local>,
+    state_dir: JString<'local>,
+    now_millis: jlong,
+) -> JString<'local> {
+    env.with_env(|env| -> Result<JString<'local>, Failure> {
+        let managed_config = argument(
+            env,
+            &managed_config,
+            ErrorKind::BadManagedConfig,
+            "managedConfig",
+        )?;
+        let state_dir = PathBuf::from(argument(env, &state_dir, ErrorKind::Io, "stateDir")?);
+        let summary = ops::flush_reports(
+            &managed_config,
+            &state_dir,
+            Timestamp::from_millis(now_millis),
+            tls::net,
+        )?;
+        Ok(env.new_string(summary)?)
+    })
+    .resolve::<ThrowVetoException>()
+}
+
 /// `VetoNative.version()`: `{"veto": "<version>", "catalog": {"version": N, "entries": M}}`.
 #[no_mangle]
 pub extern "system" fn Java_app_veto_core_VetoNative_version<'local>(
@@ -130,6 +201,30 @@ mod test_hooks {
         env.with_env(|env| -> Result<JString<'local>, Failure> {
             let message = argument(env, &message, ErrorKind::Internal, "message")?;
             panic!("{message}");
+        })
+        .resolve::<ThrowVetoException>()
+    }
+
+    /// `VetoTestHooks.storeFeedPolicyForTest(stateDir, policyJson, nowMillis)`: stores
+    /// `policyJson` as the feed's last good policy, signed with a fixed test key, as a
+    /// successful sync would; returns the public key to configure as `policy_public_key`.
+    #[no_mangle]
+    pub extern "system" fn Java_app_veto_core_VetoTestHooks_storeFeedPolicyForTest<'local>(
+        mut env: EnvUnowned<'local>,
+        _class: JClass<'local>,
+        state_dir: JString<'local>,
+        policy_json: JString<'local>,
+        now_millis: jlong,
+    ) -> JString<'local> {
+        env.with_env(|env| -> Result<JString<'local>, Failure> {
+            let state_dir = PathBuf::from(argument(env, &state_dir, ErrorKind::Io, "stateDir")?);
+            let policy_json = argument(env, &policy_json, ErrorKind::BadPolicy, "policyJson")?;
+            let key = ops::store_feed_policy_for_test(
+                &state_dir,
+                &policy_json,
+                Timestamp::from_millis(now_millis),
+            )?;
+            Ok(env.new_string(key)?)
         })
         .resolve::<ThrowVetoException>()
     }

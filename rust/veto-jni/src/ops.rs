@@ -1,13 +1,20 @@
 //! What the entry points do, as plain Rust on strings and paths (no JNI), so that it can be
-//! tested without a JVM: parse, choose the policy, evaluate, keep the state.
+//! tested without a JVM: parse, choose the policy (managed configuration, signed feed), evaluate,
+//! keep the state, sync the feed, queue and send reports.
 
 use std::path::Path;
 
+use veto_core::config::policy_from_config_with_base;
+use veto_core::report::{keyed_states, keyed_states_json};
 use veto_core::{
-    engine, parse_managed_config, policy_from_config, Capabilities, Catalog, CompiledPolicy, Error,
-    ErrorKind, Inventory, Outcomes, Policy, Result, Timestamp, Warning,
+    engine, parse_managed_config, settings_from_config, Capabilities, Catalog, CompiledPolicy,
+    Error, ErrorKind, Inventory, ManagedConfig, Outcomes, Policy, Result, Settings, Timestamp,
+    Warning,
 };
+use veto_net::{Net, Tls};
 use veto_store::{load_or_quarantine, write_atomic, Loaded, StateStore};
+
+use crate::reporting;
 
 /// The policy of the last managed configuration that parsed, kept in the state directory so
 /// that a broken configuration never weakens enforcement.
@@ -19,7 +26,20 @@ pub const BAD_MANAGED_CONFIG: &str = "bad_managed_config";
 /// Warning code of a plan made while the saved last good policy was unreadable.
 pub const BAD_LAST_GOOD_POLICY: &str = "bad_last_good_policy";
 
-/// `VetoNative.evaluate`: returns the plan JSON and updates the state in `state_dir`.
+/// Warning code of a plan made while `policy_url` is set but the feed has not delivered a
+/// verified policy yet.
+pub const FEED_PENDING: &str = "feed_pending";
+
+/// Warning code of a plan made while the stored feed policy was unreadable (moved aside).
+pub const BAD_FEED_STATE: &str = "bad_feed_state";
+
+/// Warning code of a plan whose feed or report settings (`policy_url`, `report_url`, …) are
+/// invalid: the policy still applies, the feed and reports wait until they are fixed.
+pub const BAD_NETWORK_SETTINGS: &str = "bad_network_settings";
+
+/// `VetoNative.evaluate`: returns the plan JSON, with the keyed app states for the EMM as an
+/// extra top-level field `keyed_states`, and updates the state in `state_dir`. With
+/// `report_url` set it also keeps the plan for the report that `record` queues.
 pub fn evaluate(
     inventory_json: &str,
     managed_config_json: &str,
@@ -30,7 +50,11 @@ pub fn evaluate(
     let inventory = Inventory::from_json(inventory_json)?;
     let capabilities = Capabilities::from_json(capabilities_json)?;
     ensure_dir(state_dir)?;
-    let (policy, mut warnings) = choose_policy(managed_config_json, state_dir)?;
+    let Choice {
+        policy,
+        mut warnings,
+        settings,
+    } = choose_policy(managed_config_json, state_dir)?;
     let store = StateStore::new(state_dir);
     let (mut state, state_warnings) = store.load()?;
     warnings.extend(state_warnings);
@@ -40,22 +64,93 @@ pub fn evaluate(
     plan.warnings.extend(warnings);
     state.note_plan(&plan, &inventory, now);
     store.save(&state)?;
-    Ok(plan.to_json())
+
+    let feed = settings
+        .as_ref()
+        .and_then(|settings| veto_net::feed::feed_status(settings, state_dir));
+    reporting::keep_for_report(
+        &plan,
+        &inventory,
+        settings.as_ref(),
+        feed.as_ref(),
+        state_dir,
+    )?;
+    let states = keyed_states(&plan, feed.as_ref());
+    Ok(with_field(
+        &plan.to_json(),
+        "keyed_states",
+        &keyed_states_json(&states),
+    ))
 }
 
-/// `VetoNative.record`: stores the executor's outcomes; returns `{"recorded": N, "warnings": [...]}`.
+/// `VetoNative.record`: stores the executor's outcomes; with a plan kept for a report (see
+/// [`evaluate`]), queues the compliance report, its findings updated by the outcomes. Returns
+/// `{"recorded": N, "warnings": [...], "report": {"report_id", "dropped"} | null}`.
 pub fn record(outcomes_json: &str, state_dir: &Path, now: Timestamp) -> Result<String> {
     let outcomes = Outcomes::from_json(outcomes_json)?;
     ensure_dir(state_dir)?;
     let store = StateStore::new(state_dir);
-    let (mut state, warnings) = store.load()?;
+    let (mut state, mut warnings) = store.load()?;
     state.record(&outcomes, now);
     store.save(&state)?;
+    // The outcomes are safe; a report that cannot be queued is a warning, not a failure.
+    let queued = reporting::queue_kept_report(&outcomes, state_dir, now, &mut warnings);
     let summary = serde_json::json!({
         "recorded": outcomes.outcomes.len(),
         "warnings": warnings,
+        "report": queued.map(|q| serde_json::json!({
+            "report_id": q.report_id,
+            "dropped": q.dropped_now,
+        })),
     });
     Ok(summary.to_string())
+}
+
+/// `VetoNative.syncPolicy`: fetches, verifies and stores the signed policy; returns
+/// `SyncReport::to_json()`. Network and feed failures are in the status (`"status": "error"`),
+/// never errors; an invalid managed configuration is (`bad_managed_config`). `net` is asked
+/// for the transport only when `policy_url` is set, so that nothing about HTTPS (such as TLS
+/// not being set up) can fail a device that uses no feed.
+pub fn sync_policy(
+    managed_config_json: &str,
+    state_dir: &Path,
+    now: Timestamp,
+    net: impl FnOnce() -> Result<Net>,
+) -> Result<String> {
+    let settings = settings_of(managed_config_json)?;
+    ensure_dir(state_dir)?;
+    let net = if settings.policy_url.is_some() {
+        net()?
+    } else {
+        offline()
+    };
+    Ok(veto_net::feed::sync_policy(&settings, state_dir, now, &net).to_json())
+}
+
+/// `VetoNative.flushReports`: sends the queued reports that are due; returns
+/// `FlushSummary::to_json()`. A failed send is in the summary (`error`); an invalid managed
+/// configuration (`bad_managed_config`) or an unusable queue (`io`, `bad_state`) is an error.
+/// `net` is asked for the transport only when `report_url` is set.
+pub fn flush_reports(
+    managed_config_json: &str,
+    state_dir: &Path,
+    now: Timestamp,
+    net: impl FnOnce() -> Result<Net>,
+) -> Result<String> {
+    let settings = settings_of(managed_config_json)?;
+    ensure_dir(state_dir)?;
+    let net = if settings.report_url.is_some() {
+        net()?
+    } else {
+        offline()
+    };
+    Ok(veto_net::reporting::flush_reports(&settings, state_dir, now, &net)?.to_json())
+}
+
+/// The transport handed to `veto_net` when the settings need no network (it then makes no
+/// request); it trusts no certificate authority, so it could not reach anything anyway.
+fn offline() -> Net {
+    Net::new(Tls::Roots(Vec::new()))
 }
 
 /// `VetoNative.version`: the library's version and the built-in catalog's.
@@ -68,23 +163,130 @@ pub fn version() -> String {
     .to_string()
 }
 
+/// The feed and report settings of a managed configuration; any problem is an error of kind
+/// `bad_managed_config` naming the key.
+fn settings_of(managed_config_json: &str) -> Result<Settings> {
+    settings_from_config(&parse_managed_config(managed_config_json)?)
+}
+
+/// `object` (a JSON object) with one more top-level field at its end. The plan's own fields
+/// keep their order; the field is additive, so readers of the plan that ignore unknown fields
+/// (the contract's rule) are unaffected.
+fn with_field(object: &str, name: &str, value_json: &str) -> String {
+    let body = object.trim_end();
+    debug_assert!(body.starts_with('{') && body.ends_with('}'), "{object}");
+    let inner = &body[..body.len() - 1];
+    let separator = if inner.trim_end().ends_with('{') {
+        ""
+    } else {
+        ","
+    };
+    format!(
+        "{inner}{separator}{}:{value_json}}}",
+        serde_json::json!(name)
+    )
+}
+
+/// The policy to enforce, the warnings for the plan, and the feed and report settings.
+#[derive(Debug)]
+pub struct Choice {
+    /// The policy to enforce.
+    pub policy: Policy,
+    /// Warnings for the plan.
+    pub warnings: Vec<Warning>,
+    /// The feed and report settings, when the managed configuration's are valid.
+    pub settings: Option<Settings>,
+}
+
 /// The policy to enforce, and warnings for the plan.
 ///
-/// A valid managed configuration gives the policy and is remembered as the last good one. An
-/// invalid one is reported as a `bad_managed_config` warning and the last good policy (or,
-/// without one, the built-in policy) is enforced instead: a typo in the EMM console must not
-/// switch enforcement off.
-pub fn choose_policy(
-    managed_config_json: &str,
-    state_dir: &Path,
-) -> Result<(Policy, Vec<Warning>)> {
+/// A valid managed configuration gives the policy and is remembered as the last good one. With
+/// `policy_url` set, the feed's last good (verified) policy is the base instead of
+/// `policy_json` or the built-in policy, and the flat keys add to it; before the feed has
+/// delivered, the configuration's own policy applies and a `feed_pending` warning says so. An
+/// invalid configuration is reported as a `bad_managed_config` warning and the last good
+/// policy (or, without one, the built-in policy) is enforced instead: a typo in the EMM
+/// console must not switch enforcement off.
+pub fn choose_policy(managed_config_json: &str, state_dir: &Path) -> Result<Choice> {
     let last_good = state_dir.join(LAST_GOOD_POLICY_FILE);
-    match parse_managed_config(managed_config_json).and_then(|config| policy_from_config(&config)) {
-        Ok((policy, warnings)) => {
-            remember_policy(&last_good, &policy)?;
-            Ok((policy, warnings))
+    let config = match parse_managed_config(managed_config_json) {
+        Ok(config) => config,
+        Err(problem) => return Ok(fallback_choice(&problem, &last_good, Vec::new(), None)),
+    };
+    let mut warnings = Vec::new();
+    let settings = match settings_from_config(&config) {
+        Ok(settings) => Some(settings),
+        Err(problem) => {
+            warnings.push(Warning::new(
+                BAD_NETWORK_SETTINGS,
+                format!("{problem}; the policy feed and reports wait until it is fixed"),
+            ));
+            None
         }
-        Err(problem) => Ok(fallback_policy(&problem, &last_good)),
+    };
+    let base = if feed_configured(&config) {
+        feed_base(state_dir, &mut warnings)
+    } else {
+        None
+    };
+    match policy_from_config_with_base(&config, base) {
+        Ok((policy, policy_warnings)) => {
+            remember_policy(&last_good, &policy)?;
+            warnings.extend(policy_warnings);
+            Ok(Choice {
+                policy,
+                warnings,
+                settings,
+            })
+        }
+        Err(problem) => Ok(fallback_choice(&problem, &last_good, warnings, settings)),
+    }
+}
+
+/// True when the configuration names a policy feed, valid or not: then the feed's last good
+/// policy stays the base even while the URL itself is broken (never weaken).
+fn feed_configured(config: &ManagedConfig) -> bool {
+    config
+        .get("policy_url")
+        .and_then(|value| value.as_str())
+        .is_some_and(|url| !url.trim().is_empty())
+}
+
+/// The feed's last good policy, or `None` with a warning saying why there is none.
+fn feed_base(state_dir: &Path, warnings: &mut Vec<Warning>) -> Option<Policy> {
+    const UNTIL: &str = "enforcing the managed configuration's policy (or the built-in one) \
+                         until a sync stores a verified policy";
+    match veto_net::feed::last_good(state_dir)
+        .and_then(|found| found.map(|l| l.policy()).transpose())
+    {
+        Ok(Some(policy)) => Some(policy),
+        Ok(None) => {
+            warnings.push(Warning::new(
+                FEED_PENDING,
+                format!("policy_url is set but the policy feed has not delivered a verified policy yet; {UNTIL}"),
+            ));
+            None
+        }
+        Err(problem) => {
+            warnings.push(Warning::new(BAD_FEED_STATE, format!("{problem}; {UNTIL}")));
+            None
+        }
+    }
+}
+
+/// [`fallback_policy`] as a [`Choice`], after the warnings collected so far.
+fn fallback_choice(
+    problem: &Error,
+    last_good: &Path,
+    mut warnings: Vec<Warning>,
+    settings: Option<Settings>,
+) -> Choice {
+    let (policy, fallback_warnings) = fallback_policy(problem, last_good);
+    warnings.splice(0..0, fallback_warnings);
+    Choice {
+        policy,
+        warnings,
+        settings,
     }
 }
 
@@ -152,6 +354,40 @@ fn ensure_dir(dir: &Path) -> Result<()> {
     })
 }
 
+/// Stores `policy_json` as the feed's last good policy, signed with a fixed test key, exactly
+/// as a successful sync from `https://feed.example/policy.json` would; returns the public key
+/// to configure as `policy_public_key`. For tests only (and the JVM tests' hook).
+#[cfg(any(test, feature = "test-hooks"))]
+pub fn store_feed_policy_for_test(
+    state_dir: &Path,
+    policy_json: &str,
+    now: Timestamp,
+) -> Result<String> {
+    // A fixed seed: the tests need a valid key, not a secret one.
+    let secret = veto_net::keys::parse_secret_key(&"56".repeat(32), "test key")?;
+    let public_key = veto_net::keys::encode_key(&secret.verifying_key().to_bytes());
+    let envelope = veto_net::feed::sign_policy(policy_json.as_bytes(), &secret)?;
+    let verified = veto_net::feed::verify_signed_policy(envelope.as_bytes(), &public_key, None)?;
+    let stored = serde_json::json!({
+        "format": veto_net::feed::STORED_FORMAT,
+        "url": "https://feed.example/policy.json",
+        "etag": null,
+        "fetched_at": now,
+        "version": verified.policy.version,
+        "sha256": verified.sha256,
+        "key_id": verified.key_id,
+        "public_key": public_key,
+        "signature": verified.signature,
+        "policy_json": verified.policy_json,
+    });
+    ensure_dir(state_dir)?;
+    write_atomic(
+        &state_dir.join(veto_net::feed::LAST_GOOD_FILE),
+        stored.to_string().as_bytes(),
+    )?;
+    Ok(public_key)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,7 +439,9 @@ mod tests {
             "protected_packages": "com.example.emm",
         })
         .to_string();
-        let (policy, warnings) = choose_policy(&config, dir.path()).unwrap();
+        let Choice {
+            policy, warnings, ..
+        } = choose_policy(&config, dir.path()).unwrap();
         assert!(warning_codes(&warnings).is_empty(), "{warnings:?}");
         let saved = std::fs::read_to_string(dir.path().join(LAST_GOOD_POLICY_FILE)).unwrap();
         assert_eq!(saved, policy.to_json());
@@ -219,8 +457,9 @@ mod tests {
     #[test]
     fn a_bad_configuration_without_a_last_good_one_falls_back_to_the_builtin_policy() {
         let dir = tempfile::tempdir().unwrap();
-        let (policy, warnings) =
-            choose_policy(r#"{"grace_period_days": "soon"}"#, dir.path()).unwrap();
+        let Choice {
+            policy, warnings, ..
+        } = choose_policy(r#"{"grace_period_days": "soon"}"#, dir.path()).unwrap();
         assert_eq!(policy.to_json(), Policy::builtin().to_json());
         assert_eq!(warning_codes(&warnings), [BAD_MANAGED_CONFIG]);
         assert!(
@@ -242,9 +481,11 @@ mod tests {
     #[test]
     fn a_bad_configuration_keeps_the_last_good_policy() {
         let dir = tempfile::tempdir().unwrap();
-        let (good, _) =
+        let Choice { policy: good, .. } =
             choose_policy(&format!(r#"{{"denied_packages": "{GAME}"}}"#), dir.path()).unwrap();
-        let (policy, warnings) = choose_policy("{not json", dir.path()).unwrap();
+        let Choice {
+            policy, warnings, ..
+        } = choose_policy("{not json", dir.path()).unwrap();
         assert_eq!(policy.to_json(), good.to_json());
         assert_eq!(warning_codes(&warnings), [BAD_MANAGED_CONFIG]);
         assert!(
@@ -263,7 +504,9 @@ mod tests {
     fn an_unreadable_last_good_policy_is_quarantined_and_the_builtin_one_used() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(LAST_GOOD_POLICY_FILE), "{ torn write").unwrap();
-        let (policy, warnings) = choose_policy(r#"{"denied_packages": 17}"#, dir.path()).unwrap();
+        let Choice {
+            policy, warnings, ..
+        } = choose_policy(r#"{"denied_packages": 17}"#, dir.path()).unwrap();
         assert_eq!(policy.to_json(), Policy::builtin().to_json());
         assert_eq!(
             warning_codes(&warnings),
@@ -369,5 +612,584 @@ mod tests {
             "{version}"
         );
         assert!(version["catalog"]["version"].is_u64(), "{version}");
+    }
+
+    const FEED_POLICY: &str = r#"{"version": 5, "use_builtin_catalog": false,
+        "rules": [{"id": "feed-game", "package": "com.example.timewaster", "reason": "Barred by the feed"}]}"#;
+
+    fn feed_config(public_key: &str, extra: serde_json::Value) -> String {
+        let mut config = serde_json::json!({
+            "policy_url": "https://feed.example/policy.json",
+            "policy_public_key": public_key,
+        });
+        for (key, value) in extra.as_object().unwrap() {
+            config[key] = value.clone();
+        }
+        config.to_string()
+    }
+
+    fn codes(plan: &serde_json::Value) -> Vec<String> {
+        plan["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["code"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    fn finding_packages(plan: &serde_json::Value) -> Vec<&str> {
+        plan["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["package"].as_str().unwrap())
+            .collect()
+    }
+
+    fn queued_reports(state_dir: &Path) -> Vec<serde_json::Value> {
+        veto_net::queue::ReportQueue::new(state_dir)
+            .entries()
+            .unwrap()
+            .iter()
+            .map(|entry| serde_json::from_str(&entry.body).unwrap())
+            .collect()
+    }
+
+    fn all_done(plan: &serde_json::Value, result: &str) -> String {
+        let outcomes: Vec<_> = plan["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| serde_json::json!({"package": a["package"], "action": a["action"], "result": result, "detail": "test"}))
+            .collect();
+        serde_json::json!({ "outcomes": outcomes }).to_string()
+    }
+
+    #[test]
+    fn the_feed_policy_is_the_base_and_flat_keys_add_to_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Timestamp::from_millis(NOW);
+        let key = store_feed_policy_for_test(dir.path(), FEED_POLICY, now).unwrap();
+        let config = feed_config(
+            &key,
+            serde_json::json!({"denied_packages": "com.example.extra", "use_builtin_catalog": true,
+                "policy_json": r#"{"version": 99, "rules": []}"#}),
+        );
+        let inventory = inventory(&[GAME, "com.example.extra", TIKTOK]);
+        let plan = plan(&evaluate(&inventory, &config, PROFILE_OWNER, dir.path(), now).unwrap());
+        assert_eq!(plan["policy"]["version"], 5, "{plan:#}");
+        assert_eq!(
+            finding_packages(&plan),
+            ["com.example.extra", GAME],
+            "the feed turned the built-in catalog off (no TikTok); the flat key added a rule"
+        );
+        assert_eq!(
+            codes(&plan),
+            [veto_core::config::POLICY_JSON_IGNORED],
+            "{plan:#}"
+        );
+    }
+
+    #[test]
+    fn before_the_feed_delivers_the_configuration_policy_applies_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Timestamp::from_millis(NOW);
+        let config = feed_config("ignored-until-sync", serde_json::json!({}));
+        let plan = plan(
+            &evaluate(
+                &inventory(&[TIKTOK]),
+                &config,
+                PROFILE_OWNER,
+                dir.path(),
+                now,
+            )
+            .unwrap(),
+        );
+        assert_eq!(
+            finding_packages(&plan),
+            [TIKTOK],
+            "the built-in policy applies"
+        );
+        assert_eq!(codes(&plan), [FEED_PENDING]);
+        let message = plan["warnings"][0]["message"].as_str().unwrap();
+        assert!(message.contains("has not delivered"), "{message}");
+    }
+
+    #[test]
+    fn a_damaged_feed_file_is_moved_aside_and_said() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Timestamp::from_millis(NOW);
+        let key = store_feed_policy_for_test(dir.path(), FEED_POLICY, now).unwrap();
+        let path = dir.path().join(veto_net::feed::LAST_GOOD_FILE);
+        let damaged = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace("timewaster", "timewasted");
+        std::fs::write(&path, damaged).unwrap();
+        let plan = plan(
+            &evaluate(
+                &inventory(&[TIKTOK, GAME]),
+                &feed_config(&key, serde_json::json!({})),
+                PROFILE_OWNER,
+                dir.path(),
+                now,
+            )
+            .unwrap(),
+        );
+        assert_eq!(codes(&plan), [BAD_FEED_STATE], "{plan:#}");
+        assert_eq!(
+            finding_packages(&plan),
+            [TIKTOK],
+            "the built-in policy applies"
+        );
+        assert!(!path.exists(), "the damaged file was moved aside");
+    }
+
+    #[test]
+    fn without_policy_url_a_stored_feed_policy_is_not_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Timestamp::from_millis(NOW);
+        store_feed_policy_for_test(dir.path(), FEED_POLICY, now).unwrap();
+        let plan = plan(
+            &evaluate(
+                &inventory(&[TIKTOK, GAME]),
+                "{}",
+                PROFILE_OWNER,
+                dir.path(),
+                now,
+            )
+            .unwrap(),
+        );
+        assert_eq!(finding_packages(&plan), [TIKTOK]);
+        assert!(codes(&plan).is_empty(), "{plan:#}");
+    }
+
+    #[test]
+    fn bad_network_settings_warn_and_the_policy_still_applies() {
+        let dir = tempfile::tempdir().unwrap();
+        let config =
+            serde_json::json!({"report_url": "http://reports.example", "denied_packages": GAME})
+                .to_string();
+        let plan = plan(
+            &evaluate(
+                &inventory(&[GAME]),
+                &config,
+                PROFILE_OWNER,
+                dir.path(),
+                Timestamp::from_millis(NOW),
+            )
+            .unwrap(),
+        );
+        assert_eq!(finding_packages(&plan), [GAME]);
+        assert_eq!(codes(&plan), [BAD_NETWORK_SETTINGS]);
+        let message = plan["warnings"][0]["message"].as_str().unwrap();
+        assert!(message.contains("report_url"), "{message}");
+        assert!(!dir.path().join(reporting::PENDING_REPORT_FILE).exists());
+    }
+
+    #[test]
+    fn evaluate_returns_keyed_states_and_the_plan_still_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let json = evaluate(
+            &inventory(&[TIKTOK]),
+            "{}",
+            PROFILE_OWNER,
+            dir.path(),
+            Timestamp::from_millis(NOW),
+        )
+        .unwrap();
+        let plan = plan(&json);
+        let states = plan["keyed_states"]
+            .as_array()
+            .expect("keyed_states is an array");
+        assert_eq!(states[0]["key"], "compliance");
+        assert_eq!(states[0]["severity"], "ERROR");
+        assert!(
+            states
+                .iter()
+                .any(|s| s["key"] == format!("finding:{TIKTOK}")),
+            "{states:?}"
+        );
+        assert!(
+            states.iter().all(|s| s["key"] != "policy_feed"),
+            "no feed configured"
+        );
+        let read = veto_core::Plan::from_json(&json).expect("the extra field is ignored");
+        assert_eq!(read.findings[0].package, TIKTOK);
+    }
+
+    #[test]
+    fn a_feed_adds_the_policy_feed_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Timestamp::from_millis(NOW);
+        let key = store_feed_policy_for_test(dir.path(), FEED_POLICY, now).unwrap();
+        let plan = plan(
+            &evaluate(
+                &inventory(&[GAME]),
+                &feed_config(&key, serde_json::json!({})),
+                PROFILE_OWNER,
+                dir.path(),
+                now,
+            )
+            .unwrap(),
+        );
+        let feed = plan["keyed_states"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["key"] == "policy_feed")
+            .cloned()
+            .expect("policy_feed state");
+        assert_eq!(feed["severity"], "INFO", "{feed}");
+        assert!(
+            feed["message"].as_str().unwrap().contains("version 5"),
+            "{feed}"
+        );
+    }
+
+    #[test]
+    fn with_field_appends_to_an_object() {
+        assert_eq!(with_field(r#"{"a":1}"#, "b", "[2]"), r#"{"a":1,"b":[2]}"#);
+        assert_eq!(with_field("{}", "b", "true"), r#"{"b":true}"#);
+    }
+
+    #[test]
+    fn record_queues_the_report_of_the_kept_plan_with_the_outcomes() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Timestamp::from_millis(NOW);
+        let config = serde_json::json!({"report_url": "https://reports.example/in", "device_id": "amsterdam-0042"}).to_string();
+        let first = plan(
+            &evaluate(
+                &inventory(&[TIKTOK, "com.example.mail"]),
+                &config,
+                PROFILE_OWNER,
+                dir.path(),
+                now,
+            )
+            .unwrap(),
+        );
+        let kept = dir.path().join(reporting::PENDING_REPORT_FILE);
+        let kept_text = std::fs::read_to_string(&kept).unwrap();
+        assert!(
+            !kept_text.contains("com.example.mail"),
+            "no inventory kept without report_inventory"
+        );
+
+        let summary = plan(
+            &record(
+                &all_done(&first, "done"),
+                dir.path(),
+                Timestamp::from_millis(NOW + 1),
+            )
+            .unwrap(),
+        );
+        assert!(summary["report"]["report_id"].is_string(), "{summary}");
+        assert!(!kept.exists(), "the kept plan is used once");
+        let reports = queued_reports(dir.path());
+        assert_eq!(reports.len(), 1);
+        let report = &reports[0];
+        assert_eq!(report["device_id"], "amsterdam-0042");
+        assert_eq!(report["findings"][0]["package"], TIKTOK);
+        assert_eq!(report["findings"][0]["status"], "enforced", "{report:#}");
+        assert_eq!(report["findings"][0]["action"], serde_json::Value::Null);
+        assert!(report.get("inventory").is_none(), "{report:#}");
+
+        // What the report says is what the next evaluation sees.
+        let second = plan(
+            &evaluate(
+                &inventory(&[TIKTOK, "com.example.mail"]),
+                &config,
+                PROFILE_OWNER,
+                dir.path(),
+                Timestamp::from_millis(NOW + 2),
+            )
+            .unwrap(),
+        );
+        assert_eq!(
+            second["findings"][0]["status"],
+            report["findings"][0]["status"]
+        );
+        assert_eq!(
+            second["findings"][0]["in_effect"],
+            report["findings"][0]["in_effect"]
+        );
+
+        // A record without a kept plan queues nothing more.
+        record(
+            r#"{"outcomes": []}"#,
+            dir.path(),
+            Timestamp::from_millis(NOW + 3),
+        )
+        .unwrap();
+        let summary = plan(
+            &record(
+                r#"{"outcomes": []}"#,
+                dir.path(),
+                Timestamp::from_millis(NOW + 4),
+            )
+            .unwrap(),
+        );
+        assert_eq!(summary["report"], serde_json::Value::Null);
+        // The second run's picture equals the first one's: it is not queued again
+        // (reporting::HEARTBEAT_MS), so one report in all.
+        assert_eq!(queued_reports(dir.path()).len(), 1);
+    }
+
+    #[test]
+    fn failed_outcomes_are_reported_as_failed_like_the_next_evaluation_says() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = serde_json::json!({"report_url": "https://reports.example/in"}).to_string();
+        let inv = inventory(&[TIKTOK]);
+        let first = plan(
+            &evaluate(
+                &inv,
+                &config,
+                PROFILE_OWNER,
+                dir.path(),
+                Timestamp::from_millis(NOW),
+            )
+            .unwrap(),
+        );
+        record(
+            &all_done(&first, "failed"),
+            dir.path(),
+            Timestamp::from_millis(NOW + 1),
+        )
+        .unwrap();
+        let report = queued_reports(dir.path()).remove(0);
+        assert_eq!(report["findings"][0]["status"], "failed", "{report:#}");
+        assert_eq!(report["counts"]["failed"], 1);
+        let second = plan(
+            &evaluate(
+                &inv,
+                &config,
+                PROFILE_OWNER,
+                dir.path(),
+                Timestamp::from_millis(NOW + 2),
+            )
+            .unwrap(),
+        );
+        assert_eq!(second["findings"][0]["status"], "failed");
+    }
+
+    #[test]
+    fn report_inventory_puts_the_whole_inventory_in_the_report() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = serde_json::json!({"report_url": "https://reports.example/in", "report_inventory": true}).to_string();
+        let first = plan(
+            &evaluate(
+                &inventory(&[TIKTOK, "com.example.mail"]),
+                &config,
+                PROFILE_OWNER,
+                dir.path(),
+                Timestamp::from_millis(NOW),
+            )
+            .unwrap(),
+        );
+        record(
+            &all_done(&first, "done"),
+            dir.path(),
+            Timestamp::from_millis(NOW + 1),
+        )
+        .unwrap();
+        let report = queued_reports(dir.path()).remove(0);
+        let packages: Vec<&str> = report["inventory"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["package"].as_str().unwrap())
+            .collect();
+        assert_eq!(packages, [TIKTOK, "com.example.mail"]);
+    }
+
+    #[test]
+    fn without_report_url_nothing_is_kept_or_queued() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(reporting::PENDING_REPORT_FILE), "{}").unwrap();
+        let first = plan(
+            &evaluate(
+                &inventory(&[TIKTOK]),
+                "{}",
+                PROFILE_OWNER,
+                dir.path(),
+                Timestamp::from_millis(NOW),
+            )
+            .unwrap(),
+        );
+        assert!(
+            !dir.path().join(reporting::PENDING_REPORT_FILE).exists(),
+            "a stale kept plan is removed"
+        );
+        let summary = plan(
+            &record(
+                &all_done(&first, "done"),
+                dir.path(),
+                Timestamp::from_millis(NOW + 1),
+            )
+            .unwrap(),
+        );
+        assert_eq!(summary["report"], serde_json::Value::Null);
+        assert!(queued_reports(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn an_unreadable_kept_plan_is_a_warning_and_the_outcomes_are_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = serde_json::json!({"report_url": "https://reports.example/in"}).to_string();
+        let first = plan(
+            &evaluate(
+                &inventory(&[TIKTOK]),
+                &config,
+                PROFILE_OWNER,
+                dir.path(),
+                Timestamp::from_millis(NOW),
+            )
+            .unwrap(),
+        );
+        std::fs::write(dir.path().join(reporting::PENDING_REPORT_FILE), "{ torn").unwrap();
+        let summary = plan(
+            &record(
+                &all_done(&first, "done"),
+                dir.path(),
+                Timestamp::from_millis(NOW + 1),
+            )
+            .unwrap(),
+        );
+        assert_eq!(
+            summary["recorded"],
+            first["actions"].as_array().unwrap().len()
+        );
+        let warning = &summary["warnings"][0];
+        assert_eq!(warning["code"], reporting::REPORT_NOT_QUEUED, "{summary}");
+        assert!(
+            warning["message"].as_str().unwrap().contains("moved to"),
+            "{summary}"
+        );
+        let second = plan(
+            &evaluate(
+                &inventory(&[TIKTOK]),
+                &config,
+                PROFILE_OWNER,
+                dir.path(),
+                Timestamp::from_millis(NOW + 2),
+            )
+            .unwrap(),
+        );
+        assert_eq!(
+            second["actions"],
+            serde_json::json!([]),
+            "the outcomes were recorded"
+        );
+    }
+
+    fn closed_port() -> u16 {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+        // Dropped here: nothing listens on the port any more.
+    }
+
+    fn test_net() -> Result<Net> {
+        Ok(Net {
+            connect_timeout: std::time::Duration::from_secs(2),
+            timeout: std::time::Duration::from_secs(5),
+            ..Net::new(veto_net::Tls::WebPki)
+        })
+    }
+
+    #[test]
+    fn sync_without_policy_url_is_not_configured() {
+        let dir = tempfile::tempdir().unwrap();
+        let status =
+            plan(&sync_policy("{}", dir.path(), Timestamp::from_millis(NOW), test_net).unwrap());
+        assert_eq!(status["status"], "not_configured", "{status}");
+        assert_eq!(status["error"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn sync_refuses_plain_http_as_a_bad_managed_configuration() {
+        let dir = tempfile::tempdir().unwrap();
+        let config =
+            r#"{"policy_url": "http://feed.example/policy.json", "policy_public_key": "x"}"#;
+        let error =
+            sync_policy(config, dir.path(), Timestamp::from_millis(NOW), test_net).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::BadManagedConfig);
+        assert!(error.message().contains("policy_url"), "{error}");
+        let error = flush_reports(
+            r#"{"report_url": "http://x.example"}"#,
+            dir.path(),
+            Timestamp::from_millis(NOW),
+            test_net,
+        )
+        .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::BadManagedConfig);
+        assert!(error.message().contains("report_url"), "{error}");
+    }
+
+    #[test]
+    fn a_failed_sync_is_a_status_and_keeps_the_last_good_policy() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Timestamp::from_millis(NOW);
+        let key = store_feed_policy_for_test(dir.path(), FEED_POLICY, now).unwrap();
+        let path = dir.path().join(veto_net::feed::LAST_GOOD_FILE);
+        let before = std::fs::read(&path).unwrap();
+        let mut config: serde_json::Value =
+            serde_json::from_str(&feed_config(&key, serde_json::json!({}))).unwrap();
+        config["policy_url"] = format!("https://127.0.0.1:{}/policy.json", closed_port()).into();
+        let status = plan(&sync_policy(&config.to_string(), dir.path(), now, test_net).unwrap());
+        assert_eq!(status["status"], "error", "{status}");
+        assert_eq!(status["version"], 5, "{status}");
+        assert_eq!(status["error"]["kind"], "feed", "{status}");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            before,
+            "the last good policy is untouched"
+        );
+        // The failure shows in the next plan's policy_feed state, and the feed policy still applies.
+        let plan = plan(
+            &evaluate(
+                &inventory(&[GAME]),
+                &config.to_string(),
+                PROFILE_OWNER,
+                dir.path(),
+                now,
+            )
+            .unwrap(),
+        );
+        assert_eq!(plan["policy"]["version"], 5);
+        let feed = plan["keyed_states"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["key"] == "policy_feed")
+            .cloned()
+            .unwrap();
+        assert_eq!(feed["severity"], "ERROR", "{feed}");
+    }
+
+    #[test]
+    fn without_urls_no_transport_is_needed() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Timestamp::from_millis(NOW);
+        let refuse =
+            || -> Result<Net> { Err(Error::new(ErrorKind::Internal, "TLS is not set up")) };
+        let status = plan(&sync_policy("{}", dir.path(), now, refuse).unwrap());
+        assert_eq!(status["status"], "not_configured");
+        let summary = plan(&flush_reports("{}", dir.path(), now, refuse).unwrap());
+        assert_eq!(summary["sent"], 0);
+        // With a URL the transport's problem is the caller's error.
+        let config = r#"{"report_url": "https://reports.example/in"}"#;
+        let error = flush_reports(config, dir.path(), now, refuse).unwrap_err();
+        assert_eq!(error.message(), "TLS is not set up");
+    }
+
+    #[test]
+    fn flushing_an_empty_queue_sends_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = r#"{"report_url": "https://reports.example/in"}"#;
+        let summary = plan(
+            &flush_reports(config, dir.path(), Timestamp::from_millis(NOW), test_net).unwrap(),
+        );
+        assert_eq!(summary["sent"], 0);
+        assert_eq!(summary["remaining"], 0);
+        assert_eq!(summary["error"], serde_json::Value::Null);
     }
 }

@@ -16,7 +16,8 @@ pub enum Tls {
     /// CA certificates the EMM installs, and needs the JNI layer to initialise
     /// `rustls_platform_verifier::android` first.
     Platform,
-    /// Mozilla's root certificates compiled into the binary (webpki-roots).
+    /// Mozilla's root certificates compiled into the binary (webpki-roots). Not in Android
+    /// builds, which use [`Tls::Platform`]: there it is an error.
     WebPki,
     /// Only these CA certificates (DER): a private CA, or a test CA.
     Roots(Vec<Vec<u8>>),
@@ -49,10 +50,20 @@ impl Net {
         }
     }
 
-    fn agent(&self) -> Agent {
+    fn agent(&self) -> Result<Agent> {
         let roots = match &self.tls {
             Tls::Platform => RootCerts::PlatformVerifier,
+            #[cfg(not(target_os = "android"))]
             Tls::WebPki => RootCerts::WebPki,
+            // Android builds leave Mozilla's roots out (see Cargo.toml): refuse, rather than
+            // let ureq panic on roots it does not have.
+            #[cfg(target_os = "android")]
+            Tls::WebPki => {
+                return Err(Error::new(
+                    ErrorKind::Internal,
+                    "Tls::WebPki: this Android build has no built-in roots; use Tls::Platform",
+                ))
+            }
             Tls::Roots(ders) => {
                 RootCerts::from(ders.iter().map(|d| Certificate::from_der(d).to_owned()))
             }
@@ -61,7 +72,7 @@ impl Net {
             .provider(TlsProvider::Rustls)
             .root_certs(roots)
             .build();
-        Agent::config_builder()
+        Ok(Agent::config_builder()
             .https_only(true)
             .max_redirects(0)
             .http_status_as_error(false)
@@ -72,7 +83,7 @@ impl Net {
             .user_agent(concat!("veto/", env!("CARGO_PKG_VERSION")))
             .tls_config(tls)
             .build()
-            .new_agent()
+            .new_agent())
     }
 }
 
@@ -107,7 +118,7 @@ pub(crate) enum Fetched {
 /// `GET url`, sending `If-None-Match` when we have an ETag.
 pub(crate) fn get(net: &Net, url: &str, etag: Option<&str>) -> Result<Fetched> {
     let what = format!("GET {}", shorten(url));
-    let mut request = net.agent().get(url);
+    let mut request = net.agent()?.get(url);
     if let Some(etag) = etag {
         request = request.header("If-None-Match", etag);
     }
@@ -144,7 +155,7 @@ pub(crate) fn post_json(
 ) -> Result<u16> {
     let what = format!("POST {}", shorten(url));
     let mut request = net
-        .agent()
+        .agent()?
         .post(url)
         .header("Content-Type", "application/json");
     if let Some(token) = token {

@@ -32,16 +32,21 @@ object KeyedStates {
     private fun cut(s: String, max: Int) = if (s.length <= max) s else s.take(max - 1) + "…"
 
     /**
-     * The states one run reports: `compliance` (ERROR while a finding remains), one `app:<package>`
-     * state per finding, one `action:<package>` ERROR per failed action, and `error` when the run
-     * itself failed. EMMs surface ERROR states to administrators.
+     * The states one run reports: `error` when the run itself failed; for a plan, the core's
+     * states (`compliance`, `policy_feed`, `warnings`, `finding:<package>`: docs/reporting.md),
+     * or, should a plan carry none, the shell's own summary (`compliance`, `app:<package>`,
+     * `warning:<code>`); then one `action:<package>` ERROR per failed action (the detail only
+     * the shell knows). EMMs surface ERROR states to administrators.
      */
     fun forRun(plan: Plan?, outcomes: List<Outcome>, runError: String?): List<KeyedState> {
         val states = mutableListOf<KeyedState>()
         if (runError != null) {
             states += state("error", Severity.ERROR, runError)
         }
-        if (plan != null) {
+        if (plan != null && plan.keyedStates.isNotEmpty()) {
+            // Cut again: the limits are the platform's, whoever made the state.
+            states += plan.keyedStates.map { state(it.key, it.severity, it.message, it.data) }
+        } else if (plan != null) {
             val message = if (plan.compliant) "compliant: no barred app in the work profile"
             else "not compliant: ${plan.findings.size} barred app(s) in the work profile: " +
                 plan.findings.joinToString(", ") { it.packageName }

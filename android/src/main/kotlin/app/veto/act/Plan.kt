@@ -28,6 +28,11 @@ data class Plan(
     val findings: List<FindingSummary>,
     val actions: List<PlannedAction>,
     val warnings: List<PlanWarning>,
+    /**
+     * The keyed app states the core made for this plan (`keyed_states`, an extra field next to
+     * the plan: docs/jni.md); empty when the core sent none.
+     */
+    val keyedStates: List<KeyedState> = emptyList(),
 ) {
     companion object {
         /**
@@ -55,6 +60,16 @@ data class Plan(
             val findings = root.optJSONArray("findings")?.mapObjects("findings") { o, at ->
                 FindingSummary(string(o, "package", at), optString(o, "label"), optString(o, "status"), optString(o, "step"))
             } ?: emptyList()
+            val keyedStates = root.optJSONArray("keyed_states")?.mapObjects("keyed_states") { o, at ->
+                val severity = string(o, "severity", at)
+                KeyedState(
+                    key = string(o, "key", at),
+                    severity = Severity.entries.firstOrNull { it.name == severity }
+                        ?: throw PlanFormatException("$at.severity: expected INFO or ERROR, found \"$severity\""),
+                    message = string(o, "message", at),
+                    data = optString(o, "data"),
+                )
+            } ?: emptyList()
             if (!root.has("compliant") || root.opt("compliant") !is Boolean) {
                 throw PlanFormatException("plan: compliant: expected true or false")
             }
@@ -63,6 +78,7 @@ data class Plan(
                 findings = findings,
                 actions = actions,
                 warnings = warnings,
+                keyedStates = keyedStates,
             )
         }
 

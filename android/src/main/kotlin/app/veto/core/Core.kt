@@ -1,15 +1,22 @@
 package app.veto.core
 
+import android.content.Context
+
 /**
  * The decisions the Rust core makes for the shell. Everything crossing this interface is JSON
  * as described in docs/contract.md; times are milliseconds since the Unix epoch.
  *
  * [NativeCore] is the real implementation (libveto.so); tests of the shell substitute fakes.
- * Both methods throw [VetoException] on bad input; neither ever weakens enforcement because a
- * managed configuration is broken (the plan then carries a `bad_managed_config` warning).
+ * Every method throws [VetoException] on bad input; none ever weakens enforcement because a
+ * managed configuration is broken (the plan then carries a `bad_managed_config` warning), and
+ * the network steps ([syncPolicy], [flushReports]) report network failures in their result.
  */
 interface Core {
-    /** Parses the inputs, evaluates the policy, notes first-seen times in [stateDir]; returns the plan JSON. */
+    /**
+     * Parses the inputs, evaluates the policy, notes first-seen times in [stateDir]; returns the
+     * plan JSON, with the keyed app states for the EMM in its extra field `keyed_states`. With
+     * `report_url` configured it keeps the plan for the report [record] queues.
+     */
     fun evaluate(
         inventoryJson: String,
         managedConfigJson: String,
@@ -18,8 +25,24 @@ interface Core {
         nowMillis: Long,
     ): String
 
-    /** Stores the executor's outcomes in the state in [stateDir]; returns a short JSON summary. */
+    /**
+     * Stores the executor's outcomes in the state in [stateDir] and queues the compliance report
+     * of the last evaluation (when `report_url` is set); returns a short JSON summary.
+     */
     fun record(outcomesJson: String, stateDir: String, nowMillis: Long): String
+
+    /**
+     * Fetches and verifies the signed policy feed (`policy_url`), keeping the last good policy in
+     * [stateDir]; returns `{"status": "updated"|"not_modified"|"unchanged"|"not_configured"|"error", …}`.
+     * Network access: never call it on the main thread.
+     */
+    fun syncPolicy(managedConfigJson: String, stateDir: String, nowMillis: Long): String
+
+    /**
+     * Sends the queued compliance reports that are due to `report_url`; returns
+     * `{"sent", "remaining", "next_attempt_at", "error"}`. Network access: never on the main thread.
+     */
+    fun flushReports(managedConfigJson: String, stateDir: String, nowMillis: Long): String
 }
 
 /** The [Core] backed by libveto.so; the library is loaded on first use. */
@@ -34,6 +57,15 @@ object NativeCore : Core {
 
     override fun record(outcomesJson: String, stateDir: String, nowMillis: Long): String =
         VetoNative.record(outcomesJson, stateDir, nowMillis)
+
+    override fun syncPolicy(managedConfigJson: String, stateDir: String, nowMillis: Long): String =
+        VetoNative.syncPolicy(managedConfigJson, stateDir, nowMillis)
+
+    override fun flushReports(managedConfigJson: String, stateDir: String, nowMillis: Long): String =
+        VetoNative.flushReports(managedConfigJson, stateDir, nowMillis)
+
+    /** Sets up HTTPS for this process (see [VetoNative.initTls]); pass the application context. */
+    fun initTls(context: Context) = VetoNative.initTls(context)
 
     /** `{"veto": "<version>", "catalog": {"version": N, "entries": M}}`. */
     fun version(): String = VetoNative.version()

@@ -1,5 +1,7 @@
 package app.veto.core
 
+import android.content.Context
+
 /**
  * The JNI entry points of libveto.so (symbols `Java_app_veto_core_VetoNative_*`). Keep the
  * names and signatures: the native library, R8 keep rules and the symbol-export check rely on
@@ -17,6 +19,13 @@ object VetoNative {
     /** Sets up logging (logcat on Android) and a panic hook that logs. Safe to call twice. */
     @JvmStatic external fun init()
 
+    /**
+     * Hands the application context to Android's certificate verifier, which the policy feed
+     * and the reports use for HTTPS. Call once per process (VetoApplication.onCreate) before
+     * [syncPolicy] or [flushReports]; safe to call twice; a no-op on a host JVM.
+     */
+    @JvmStatic external fun initTls(context: Context)
+
     /** See [Core.evaluate]. Throws [VetoException]. */
     @JvmStatic external fun evaluate(
         inventoryJson: String,
@@ -28,6 +37,12 @@ object VetoNative {
 
     /** See [Core.record]. Throws [VetoException]. */
     @JvmStatic external fun record(outcomesJson: String, stateDir: String, nowMillis: Long): String
+
+    /** See [Core.syncPolicy]. Throws [VetoException] for a bad configuration, never for the network. */
+    @JvmStatic external fun syncPolicy(managedConfigJson: String, stateDir: String, nowMillis: Long): String
+
+    /** See [Core.flushReports]. Throws [VetoException] for a bad configuration or an unusable queue. */
+    @JvmStatic external fun flushReports(managedConfigJson: String, stateDir: String, nowMillis: Long): String
 
     /** `{"veto": "<version>", "catalog": {"version": N, "entries": M}}`. */
     @JvmStatic external fun version(): String

@@ -1,4 +1,4 @@
-//! One enforcement run: observe → Core.evaluate → execute → Core.record → notify and report.
+//! One enforcement run: sync the policy feed → observe → Core.evaluate → execute → Core.record → notify and report → send reports.
 package app.veto.run
 
 import app.veto.act.DevicePolicyPort
@@ -41,6 +41,14 @@ data class RunReport(
     val error: String?,
     /** Set when the outcomes could not be stored (they are then retried by the core's logic). */
     val recordError: String?,
+    /** What `Core.syncPolicy` answered (its status JSON), when it answered. */
+    val syncStatus: String? = null,
+    /** Set when `Core.syncPolicy` threw; the run went on with the last good policy. */
+    val syncError: String? = null,
+    /** What `Core.flushReports` answered (its summary JSON), when it answered. */
+    val flushSummary: String? = null,
+    /** Set when `Core.flushReports` threw; the reports stay queued for the next run. */
+    val flushError: String? = null,
 )
 
 /**
@@ -63,28 +71,42 @@ class EnforcementRun(
     private val language: NoticeLanguage,
     private val zone: ZoneId,
 ) {
+    /**
+     * One run. The network steps (the policy feed before evaluating, sending reports at the end)
+     * are best effort: a failure is recorded in the [RunReport] and the run goes on, so they can
+     * delay an update or a report but never enforcement.
+     */
     fun run(): RunReport {
-        val now = clock.nowMillis()
         var capabilities: Capabilities? = null
         var configProblems: List<String> = emptyList()
+        var configJson: String? = null
+        var sync: NetworkStep? = null
         val plan: Plan
         try {
             val caps = Capabilities.decide(capabilitySource.facts())
             capabilities = caps
-            val inventory = Inventory.toJson(packages(caps).installedApps(), now)
             val config = ManagedConfiguration.toJson(configuration.read())
             configProblems = config.problems
-            val planJson = core.evaluate(inventory.toString(), config.json.toString(), caps.toJson().toString(), stateDir, now)
+            val json = config.json.toString()
+            configJson = json
+            sync = networkStep { core.syncPolicy(json, stateDir, clock.nowMillis()) }
+            val now = clock.nowMillis()
+            val inventory = Inventory.toJson(packages(caps).installedApps(), now)
+            val planJson = core.evaluate(inventory.toString(), json, caps.toJson().toString(), stateDir, now)
             plan = Plan.parse(planJson)
         } catch (e: VetoException) {
-            return stopped(capabilities, configProblems, "evaluation failed (${e.kind}): ${e.message}")
+            return stopped(capabilities, configProblems, "evaluation failed (${e.kind}): ${e.message}", sync, configJson)
         } catch (e: PlanFormatException) {
-            return stopped(capabilities, configProblems, "the core returned a malformed plan: ${e.message}")
+            return stopped(capabilities, configProblems, "the core returned a malformed plan: ${e.message}", sync, configJson)
         } catch (e: RuntimeException) {
             // Reading the device failed (e.g. a SecurityException from PackageManager).
-            return stopped(capabilities, configProblems, "observing the work profile failed: ${e.javaClass.simpleName}: ${e.message}")
+            return stopped(
+                capabilities, configProblems,
+                "observing the work profile failed: ${e.javaClass.simpleName}: ${e.message}", sync, configJson,
+            )
         }
         val caps = capabilities
+        val syncStep = sync
 
         val executor = Executor(devicePolicy(caps), caps) { guarded { notifier.canPostNotices() } ?: false }
         val self = executor.protectSelf()
@@ -98,8 +120,28 @@ class EnforcementRun(
         }
 
         notify(plan, outcomes)
-        report(KeyedStates.forRun(plan, outcomes, recordError) + extraStates(self, configProblems))
-        return RunReport(caps, plan, outcomes, self, configProblems, null, recordError)
+        report(KeyedStates.forRun(plan, outcomes, recordError) + extraStates(self, configProblems, syncStep))
+        val json = checkNotNull(configJson) { "the configuration is read before evaluating" }
+        val flush = networkStep { core.flushReports(json, stateDir, clock.nowMillis()) }
+        return RunReport(
+            caps, plan, outcomes, self, configProblems, null, recordError,
+            syncStep?.result, syncStep?.error, flush.result, flush.error,
+        )
+    }
+
+    /** The answer of a network step, or why it failed. */
+    private class NetworkStep(val result: String?, val error: String?)
+
+    /**
+     * Runs a network step of the core. Its own failures (a bad URL, TLS not set up, an unusable
+     * queue: a [VetoException]; anything else the step throws) are caught and returned.
+     */
+    private inline fun networkStep(step: () -> String): NetworkStep = try {
+        NetworkStep(step(), null)
+    } catch (e: VetoException) {
+        NetworkStep(null, "${e.kind}: ${e.message}")
+    } catch (e: RuntimeException) {
+        NetworkStep(null, "${e.javaClass.simpleName}: ${e.message}")
     }
 
     /**
@@ -118,16 +160,32 @@ class EnforcementRun(
         guarded { notifier.withdrawAllExcept(plan.findings.map { it.packageName }.toSet()) }
     }
 
-    private fun extraStates(self: SelfProtection, configProblems: List<String>): List<KeyedState> {
+    private fun extraStates(self: SelfProtection?, configProblems: List<String>, sync: NetworkStep?): List<KeyedState> {
         val states = mutableListOf<KeyedState>()
-        if (!self.blocked) states += KeyedStates.state("self_protection", Severity.INFO, self.detail)
+        if (self != null && !self.blocked) states += KeyedStates.state("self_protection", Severity.INFO, self.detail)
         configProblems.forEachIndexed { i, p -> states += KeyedStates.state("config_problem:$i", Severity.ERROR, p) }
+        // A sync that ran but failed is in the core's `policy_feed` state; one that could not run at all only here.
+        sync?.error?.let { states += KeyedStates.state("policy_sync", Severity.ERROR, "policy feed sync failed: $it") }
         return states
     }
 
-    private fun stopped(caps: Capabilities?, configProblems: List<String>, error: String): RunReport {
-        report(KeyedStates.forRun(null, emptyList(), error))
-        return RunReport(caps, null, emptyList(), null, configProblems, error, null)
+    /**
+     * A run that could not evaluate: nothing is executed; the error is reported, and reports
+     * queued by earlier runs are still sent (when the configuration could be read).
+     */
+    private fun stopped(
+        caps: Capabilities?,
+        configProblems: List<String>,
+        error: String,
+        sync: NetworkStep?,
+        configJson: String?,
+    ): RunReport {
+        report(KeyedStates.forRun(null, emptyList(), error) + extraStates(null, configProblems, sync))
+        val flush = configJson?.let { json -> networkStep { core.flushReports(json, stateDir, clock.nowMillis()) } }
+        return RunReport(
+            caps, null, emptyList(), null, configProblems, error, null,
+            sync?.result, sync?.error, flush?.result, flush?.error,
+        )
     }
 
     private fun report(states: List<KeyedState>) {

@@ -1,4 +1,4 @@
-//! The process-wide entry point for triggers: builds an [EnforcementRun] from a Context and runs it single-flight.
+//! The process-wide entry point for triggers: builds an [EnforcementRun] from a Context and runs it single-flight, off the main thread.
 package app.veto.run
 
 import android.content.ComponentName
@@ -64,6 +64,11 @@ object Scans {
                     "${report.outcomes.size} action(s)" + (report.recordError?.let { "; $it" } ?: ""),
             )
         }
+        // The network steps never stop a run; say what they did so a failure can be found.
+        report.syncError?.let { Log.w(TAG, "policy feed sync failed: $it") }
+        report.syncStatus?.let { Log.i(TAG, "policy feed: $it") }
+        report.flushError?.let { Log.w(TAG, "sending reports failed: $it") }
+        report.flushSummary?.let { Log.i(TAG, "reports: $it") }
     }
 
     /** Wires the framework implementations of every port. */

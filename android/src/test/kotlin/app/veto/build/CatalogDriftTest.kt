@@ -20,6 +20,7 @@ class CatalogDriftTest {
     private val pomFile = File(androidDir, "pom.xml").normalize()
     private val buildFile = File(androidDir, "build.gradle.kts").normalize()
     private val toolchainFile = File(androidDir, "../scripts/android/toolchain.sh").normalize()
+    private val lockFile = File(androidDir, "../Cargo.lock").normalize()
 
     private val catalog by lazy { catalogVersions(read(catalogFile), catalogFile.path) }
     private val pom by lazy { pomProperties(pomFile) }
@@ -66,6 +67,7 @@ class CatalogDriftTest {
             "libs.versions.targetSdk",
             "libs.versions.minSdk",
             "libs.androidx.enterprise.feedback",
+            "libs.rustls.platform.verifier",
         )
         val missing = required.filterNot { it in script }
         assertTrue(missing.isEmpty(), "$buildFile does not read ${missing.joinToString()} from the catalog")
@@ -74,10 +76,31 @@ class CatalogDriftTest {
             Regex("""\b(compileSdk|targetSdk|minSdk)\s*=\s*\d+"""),
             Regex("""\bversion\s+"[^"]+""""),
             Regex(""""androidx\.enterprise:enterprise-feedback:[^"]*""""),
+            Regex(""""org\.rustls:rustls-platform-verifier:[^"]*""""),
         ).flatMap { pattern -> pattern.findAll(script).map { it.value } }
         assertTrue(
             hardCoded.isEmpty(),
             "$buildFile hard-codes ${hardCoded.joinToString()}: put the version in $catalogFile instead",
+        )
+    }
+
+    @Test
+    fun `the platform verifier's Kotlin component takes its version from Cargo_lock`() {
+        // build.gradle.kts reads the version of this Cargo.lock entry; without it Gradle fails
+        // (or, with a hand-written version, a mismatch would crash at run time instead).
+        val crate = "rustls-platform-verifier-android"
+        assertTrue(read(buildFile).contains("\"$crate\""), "$buildFile does not read $crate from Cargo.lock")
+        val lock = read(lockFile).lines()
+        val entry = lock.indexOfFirst { it.trim() == "name = \"$crate\"" }
+        assertTrue(entry >= 0, "$lockFile has no $crate entry (libveto.so must use rustls-platform-verifier)")
+        assertTrue(
+            lock[entry + 1].trim().matches(Regex("""version = "\d+\.\d+\.\d+"""")),
+            "$lockFile: the line after name = \"$crate\" is ${lock[entry + 1]}",
+        )
+        val catalogEntry = read(catalogFile).lines().single { it.startsWith("rustls-platform-verifier =") }
+        assertTrue(
+            catalogEntry.contains("\"org.rustls:rustls-platform-verifier\"") && !catalogEntry.contains("version"),
+            "$catalogFile: $catalogEntry (the module, without a version: Cargo.lock decides)",
         )
     }
 

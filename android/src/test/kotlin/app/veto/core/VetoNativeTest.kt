@@ -233,6 +233,133 @@ class VetoNativeTest {
         }
     }
 
+    @Test
+    fun `initTls is a no-op on a host and refuses a null context`() {
+        VetoNative.initTls(android.content.ContextWrapper(null))
+        val initTls = VetoNative::class.java.getMethod("initTls", android.content.Context::class.java)
+        val thrown = assertThrows<java.lang.reflect.InvocationTargetException> { initTls.invoke(null, null) }
+        val error = thrown.targetException as VetoException
+        assertEquals("internal", error.kind)
+        assertTrue(error.message!!.startsWith("context: null"), error.message)
+    }
+
+    @Test
+    fun `syncPolicy without policy_url says the feed is not configured`() {
+        val status = JSONObject(VetoNative.syncPolicy("{}", stateDir, NOW))
+        assertEquals("not_configured", status.getString("status"), status.toString())
+        assertTrue(status.isNull("error"), status.toString())
+    }
+
+    @Test
+    fun `syncPolicy refuses a plain http feed as a bad managed configuration`() {
+        val config = JSONObject().put("policy_url", "http://feed.example/policy.json").put("policy_public_key", "x").toString()
+        val error = assertThrows<VetoException> { VetoNative.syncPolicy(config, stateDir, NOW) }
+        assertEquals("bad_managed_config", error.kind)
+        assertTrue(error.message!!.contains("policy_url"), error.message)
+    }
+
+    @Test
+    fun `a failed sync is a status, keeps the last good policy, and that policy is enforced`() {
+        val key = VetoTestHooks.storeFeedPolicyForTest(stateDir, FEED_POLICY, NOW)
+        val stored = tmp.resolve("state").resolve("feed-last-good.json")
+        val before = Files.readAllBytes(stored)
+        val config = JSONObject()
+            .put("policy_url", "https://127.0.0.1:${closedPort()}/policy.json")
+            .put("policy_public_key", key)
+            .toString()
+
+        val status = JSONObject(VetoNative.syncPolicy(config, stateDir, NOW))
+
+        assertEquals("error", status.getString("status"), status.toString())
+        assertEquals(5, status.getInt("version"), status.toString())
+        assertEquals("feed", status.getJSONObject("error").getString("kind"), status.toString())
+        assertTrue(before.contentEquals(Files.readAllBytes(stored)), "the last good policy is untouched")
+
+        val game = "com.example.timewaster"
+        val plan = evaluate(inventoryOf(game to "Time Waster", TIKTOK to "TikTok"), managedConfig = config)
+        assertEquals(5, plan.getJSONObject("policy").getInt("version"), plan.toString(2))
+        findingFor(plan, game)
+        assertTrue(actionsFor(plan, TIKTOK).isEmpty(), "the feed's policy leaves out the built-in catalog")
+        val feedState = keyedState(plan, "policy_feed")
+        assertEquals("ERROR", feedState.getString("severity"), feedState.toString())
+    }
+
+    @Test
+    fun `flushReports with nothing queued sends nothing`() {
+        val config = JSONObject().put("report_url", "https://127.0.0.1:${closedPort()}/reports").toString()
+        val summary = JSONObject(VetoNative.flushReports(config, stateDir, NOW))
+        assertEquals(0, summary.getInt("sent"), summary.toString())
+        assertEquals(0, summary.getInt("remaining"), summary.toString())
+        assertTrue(summary.isNull("error"), summary.toString())
+    }
+
+    @Test
+    fun `evaluate and record queue a report with the finding and its outcome, without the inventory`() {
+        val config = JSONObject().put("report_url", "https://reports.example/in").put("device_id", "amsterdam-0042").toString()
+        val plan = evaluate(tiktokInventory(), managedConfig = config)
+        val summary = JSONObject(VetoNative.record(executeAll(plan.getJSONArray("actions")), stateDir, NOW + 1_000))
+
+        assertTrue(summary.getJSONObject("report").getString("report_id").isNotEmpty(), summary.toString())
+        val report = queuedReports().single()
+        assertEquals("amsterdam-0042", report.getString("device_id"))
+        val finding = report.getJSONArray("findings").getJSONObject(0)
+        assertEquals(TIKTOK, finding.getString("package"))
+        assertEquals("enforced", finding.getString("status"), report.toString(2))
+        assertFalse(report.has("inventory"), report.toString(2))
+        assertFalse(report.toString().contains("com.example.mail"), "apps that break no rule stay on the device")
+    }
+
+    @Test
+    fun `with report_inventory the report carries the whole inventory`() {
+        val config = JSONObject().put("report_url", "https://reports.example/in").put("report_inventory", true).toString()
+        val plan = evaluate(tiktokInventory(), managedConfig = config)
+        VetoNative.record(executeAll(plan.getJSONArray("actions")), stateDir, NOW + 1_000)
+
+        val inventory = queuedReports().single().getJSONArray("inventory")
+        val packages = (0 until inventory.length()).map { inventory.getJSONObject(it).getString("package") }
+        assertEquals(listOf(TIKTOK, "com.example.mail"), packages)
+    }
+
+    @Test
+    fun `without report_url nothing is queued`() {
+        val plan = evaluate(tiktokInventory())
+        val summary = JSONObject(VetoNative.record(executeAll(plan.getJSONArray("actions")), stateDir, NOW + 1_000))
+        assertTrue(summary.isNull("report"), summary.toString())
+        assertEquals(emptyList<JSONObject>(), queuedReports())
+    }
+
+    @Test
+    fun `a non-compliant plan carries keyed states with an ERROR compliance state`() {
+        val plan = evaluate(tiktokInventory())
+        val compliance = keyedState(plan, "compliance")
+        assertEquals("ERROR", compliance.getString("severity"), compliance.toString())
+        assertTrue(compliance.getString("message").contains(TIKTOK), compliance.toString())
+        assertEquals("ERROR", keyedState(plan, "finding:$TIKTOK").getString("severity"))
+        // The shell's plan parser reads them, next to the plan it acts on.
+        val parsed = app.veto.act.Plan.parse(plan.toString())
+        assertEquals("compliance", parsed.keyedStates.first().key)
+        assertEquals(app.veto.act.Severity.ERROR, parsed.keyedStates.first().severity)
+    }
+
+    private fun keyedState(plan: JSONObject, key: String): JSONObject {
+        val states = plan.getJSONArray("keyed_states")
+        return (0 until states.length()).map { states.getJSONObject(it) }
+            .firstOrNull { it.getString("key") == key }
+            ?: throw AssertionError("no keyed state $key in ${states.toString(2)}")
+    }
+
+    /** The bodies of the reports queued in `stateDir/reports` (docs/reporting.md). */
+    private fun queuedReports(): List<JSONObject> {
+        val dir = tmp.resolve("state").resolve("reports")
+        if (!Files.isDirectory(dir)) return emptyList()
+        return Files.list(dir).use { files ->
+            files.filter { it.fileName.toString().endsWith(".report.json") }.sorted().toList()
+        }.map { JSONObject(JSONObject(Files.readString(it)).getString("body")) }
+    }
+
+    /** A port nothing listens on: connecting is refused at once. */
+    private fun closedPort(): Int = java.net.ServerSocket(0).use { it.localPort }
+
     private fun evaluate(
         inventory: String,
         managedConfig: String = "{}",
@@ -278,6 +405,9 @@ class VetoNativeTest {
     private companion object {
         const val TIKTOK = "com.zhiliaoapp.musically"
         const val NOW = 1_795_000_000_000L // 2026-11-19
+        const val FEED_POLICY =
+            """{"version": 5, "use_builtin_catalog": false,
+               "rules": [{"id": "feed-game", "package": "com.example.timewaster", "reason": "Barred by the feed"}]}"""
         const val PROFILE_OWNER =
             """{"role": "profile_owner", "affiliated": false, "delegated_scopes": [], "self_package": "app.veto"}"""
 

@@ -15,4 +15,10 @@ object VetoTestHooks {
 
     /** Fails with a core error of [kind] (an error code) and [message]. */
     @JvmStatic external fun failForTest(kind: String, message: String): String
+
+    /**
+     * Stores [policyJson] in [stateDir] as the policy feed's last good policy, signed with a fixed
+     * test key, exactly as a successful sync would; returns that key for `policy_public_key`.
+     */
+    @JvmStatic external fun storeFeedPolicyForTest(stateDir: String, policyJson: String, nowMillis: Long): String
 }

@@ -19,20 +19,47 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import java.time.ZoneOffset
 
-class FakeCore(private val plan: String, private val evaluateError: VetoException? = null, private val recordError: VetoException? = null) : Core {
+class FakeCore(
+    private val plan: String,
+    private val evaluateError: VetoException? = null,
+    private val recordError: VetoException? = null,
+    private val syncError: Exception? = null,
+    private val flushError: Exception? = null,
+    private val syncStatus: String = """{"status": "not_configured", "version": null, "error": null}""",
+) : Core {
     val evaluated = mutableListOf<List<Any>>()
     val recorded = mutableListOf<String>()
+    val synced = mutableListOf<String>()
+    val flushed = mutableListOf<String>()
+    /** Every call in order, shared with the harness's keyed-state sink. */
+    val calls = mutableListOf<String>()
 
     override fun evaluate(inventoryJson: String, managedConfigJson: String, capabilitiesJson: String, stateDir: String, nowMillis: Long): String {
+        calls += "evaluate"
         evaluated += listOf(inventoryJson, managedConfigJson, capabilitiesJson, stateDir, nowMillis)
         evaluateError?.let { throw it }
         return plan
     }
 
     override fun record(outcomesJson: String, stateDir: String, nowMillis: Long): String {
+        calls += "record"
         recorded += outcomesJson
         recordError?.let { throw it }
         return """{"recorded": 1}"""
+    }
+
+    override fun syncPolicy(managedConfigJson: String, stateDir: String, nowMillis: Long): String {
+        calls += "syncPolicy"
+        synced += managedConfigJson
+        syncError?.let { throw it }
+        return syncStatus
+    }
+
+    override fun flushReports(managedConfigJson: String, stateDir: String, nowMillis: Long): String {
+        calls += "flushReports"
+        flushed += managedConfigJson
+        flushError?.let { throw it }
+        return """{"sent": 0, "remaining": 0, "next_attempt_at": null, "error": null}"""
     }
 }
 
@@ -58,8 +85,7 @@ class EnforcementRunTest {
 
     private val suspendTikTok = """{"package": "com.zhiliaoapp.musically", "action": "suspend", "label": "TikTok", "reason": "Barred", "deadline": "2026-12-13T09:00:00Z"}"""
 
-    private class Harness(val core: FakeCore, val notifier: FakeNotifier = FakeNotifier()) {
-        val port = FakeDevicePolicy()
+    private class Harness(val core: FakeCore, val notifier: FakeNotifier = FakeNotifier(), val port: FakeDevicePolicy = FakeDevicePolicy()) {
         val states = mutableListOf<KeyedState>()
     }
 
@@ -71,7 +97,7 @@ class EnforcementRunTest {
             configuration = { config },
             devicePolicy = { h.port },
             notifier = h.notifier,
-            keyedStates = { h.states += it },
+            keyedStates = { h.core.calls += "keyedStates"; h.states += it },
             clock = { 1_795_363_200_000L },
             stateDir = "/data/state",
             language = NoticeTexts.ENGLISH,
@@ -154,5 +180,87 @@ class EnforcementRunTest {
         run(h)
         assertEquals(emptyList<Notice>(), h.notifier.posted)
         assertEquals("failed", JSONObject(h.core.recorded.single()).getJSONArray("outcomes").getJSONObject(0).getString("result"))
+    }
+
+    private val coreStates = """
+        "keyed_states": [
+          {"key": "compliance", "severity": "ERROR", "message": "Not compliant with policy version 7: 1 barred app", "data": "{\"compliant\":false}"},
+          {"key": "finding:com.zhiliaoapp.musically", "severity": "ERROR", "message": "TikTok is barred", "data": null}
+        ]
+    """.trimIndent()
+
+    @Test
+    fun `the feed is synced before evaluating and reports are sent after the keyed states`() {
+        val h = Harness(FakeCore(plan(false, suspendTikTok)))
+        val report = run(h)
+        assertNull(report.error)
+        assertEquals(listOf("syncPolicy", "evaluate", "record", "keyedStates", "flushReports"), h.core.calls)
+        // Every step sees the same managed configuration.
+        val config = h.core.evaluated.single()[1] as String
+        assertEquals(listOf(config), h.core.synced)
+        assertEquals(listOf(config), h.core.flushed)
+        assertEquals("not_configured", JSONObject(report.syncStatus!!).getString("status"))
+        assertEquals(0, JSONObject(report.flushSummary!!).getInt("sent"))
+    }
+
+    @Test
+    fun `a sync that throws is reported and enforcement goes on`() {
+        val h = Harness(FakeCore(plan(false, suspendTikTok), syncError = VetoException("internal", "TLS is not set up")))
+        val report = run(h)
+        assertNull(report.error)
+        assertEquals("internal: TLS is not set up", report.syncError)
+        assertEquals(listOf("block-uninstall=true app.veto", "suspend com.zhiliaoapp.musically"), h.port.calls)
+        assertEquals(1, h.core.recorded.size)
+        val state = h.states.single { it.key == "policy_sync" }
+        assertEquals(Severity.ERROR, state.severity)
+        assertTrue(state.message.contains("TLS is not set up"), state.message)
+        assertEquals("flushReports", h.core.calls.last())
+    }
+
+    @Test
+    fun `a sync that fails on the network is only a status and changes nothing for the run`() {
+        val failed = """{"status": "error", "version": 6, "error": {"kind": "feed", "message": "policy feed: GET https://x: connection failed"}}"""
+        val h = Harness(FakeCore(plan(false, suspendTikTok), syncStatus = failed))
+        val report = run(h)
+        assertNull(report.error)
+        assertNull(report.syncError)
+        assertEquals("error", JSONObject(report.syncStatus!!).getString("status"))
+        assertEquals(listOf("block-uninstall=true app.veto", "suspend com.zhiliaoapp.musically"), h.port.calls)
+        assertTrue(h.states.none { it.key == "policy_sync" }, "the core's policy_feed state reports it")
+    }
+
+    @Test
+    fun `a flush that throws is reported and does not undo the run`() {
+        val h = Harness(FakeCore(plan(false, suspendTikTok), flushError = IllegalStateException("queue unreadable")))
+        val report = run(h)
+        assertNull(report.error)
+        assertEquals("IllegalStateException: queue unreadable", report.flushError)
+        assertEquals(1, h.core.recorded.size)
+        assertEquals(1, h.notifier.posted.size)
+        assertTrue(h.states.any { it.key == "compliance" })
+    }
+
+    @Test
+    fun `reports queued earlier are still sent when evaluation fails`() {
+        val h = Harness(FakeCore("", evaluateError = VetoException("bad_inventory", "inventory: packages[0]: missing field")))
+        val report = run(h)
+        assertEquals(listOf("syncPolicy", "evaluate", "keyedStates", "flushReports"), h.core.calls)
+        assertEquals(emptyList<String>(), h.port.calls)
+        assertTrue(report.error!!.contains("bad_inventory"))
+    }
+
+    @Test
+    fun `the core's keyed states go to the EMM, with the shell's failed actions`() {
+        val plan = """{"compliant": false,
+            "findings": [{"package": "com.zhiliaoapp.musically", "label": "TikTok", "status": "due", "step": "suspend"}],
+            "actions": [$suspendTikTok], "warnings": [], $coreStates}"""
+        val h = Harness(FakeCore(plan), port = FakeDevicePolicy(refuse = setOf("com.zhiliaoapp.musically")))
+        run(h)
+        assertEquals(
+            listOf("compliance", "finding:com.zhiliaoapp.musically", "action:com.zhiliaoapp.musically"),
+            h.states.map { it.key },
+        )
+        assertEquals("Not compliant with policy version 7: 1 barred app", h.states[0].message)
+        assertEquals("""{"compliant":false}""", h.states[0].data)
     }
 }

@@ -198,6 +198,8 @@ class ResourcesTest {
                 "android.permission.RECEIVE_BOOT_COMPLETED",
                 "android.permission.POST_NOTIFICATIONS",
                 "android.permission.REQUEST_DELETE_PACKAGES",
+                "android.permission.INTERNET",
+                "android.permission.ACCESS_NETWORK_STATE",
             ),
             permissions,
         )
