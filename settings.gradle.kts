@@ -14,6 +14,13 @@ dependencyResolutionManagement {
     repositories {
         google()
         mavenCentral()
+        // The Kotlin half of rustls-platform-verifier, which lets libveto.so's HTTPS trust the
+        // CAs the EMM installs. It is published only here (see its README); the version comes
+        // from Cargo.lock (android/build.gradle.kts reads it).
+        maven("https://github.com/rustls/rustls-platform-verifier/raw/maven-archive/android-release-support/maven/") {
+            name = "RustlsPlatformVerifier"
+            content { includeGroup("org.rustls") }
+        }
     }
 }
 
