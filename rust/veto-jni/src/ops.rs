@@ -211,7 +211,16 @@ pub fn choose_policy(managed_config_json: &str, state_dir: &Path) -> Result<Choi
     let last_good = state_dir.join(LAST_GOOD_POLICY_FILE);
     let config = match parse_managed_config(managed_config_json) {
         Ok(config) => config,
-        Err(problem) => return Ok(fallback_choice(&problem, &last_good, Vec::new(), None)),
+        Err(problem) => {
+            return Ok(fallback_choice(
+                BAD_MANAGED_CONFIG,
+                &problem,
+                MANAGED_CONFIG_FIXED,
+                &last_good,
+                Vec::new(),
+                None,
+            ))
+        }
     };
     let mut warnings = Vec::new();
     let settings = match settings_from_config(&config) {
@@ -225,7 +234,25 @@ pub fn choose_policy(managed_config_json: &str, state_dir: &Path) -> Result<Choi
         }
     };
     let base = if feed_configured(&config) {
-        feed_base(state_dir, &mut warnings)
+        match feed_base(state_dir) {
+            FeedBase::Delivered(policy) => Some(policy),
+            FeedBase::Pending(warning) => {
+                warnings.push(warning);
+                None
+            }
+            // The policy in force was built on the feed's: keep enforcing it, not the
+            // weaker configuration or built-in policy, until a sync stores one again.
+            FeedBase::Damaged(problem) => {
+                return Ok(fallback_choice(
+                    BAD_FEED_STATE,
+                    &problem,
+                    "a sync stores a verified policy again",
+                    &last_good,
+                    warnings,
+                    settings,
+                ))
+            }
+        }
     } else {
         None
     };
@@ -239,7 +266,14 @@ pub fn choose_policy(managed_config_json: &str, state_dir: &Path) -> Result<Choi
                 settings,
             })
         }
-        Err(problem) => Ok(fallback_choice(&problem, &last_good, warnings, settings)),
+        Err(problem) => Ok(fallback_choice(
+            BAD_MANAGED_CONFIG,
+            &problem,
+            MANAGED_CONFIG_FIXED,
+            &last_good,
+            warnings,
+            settings,
+        )),
     }
 }
 
@@ -252,36 +286,40 @@ fn feed_configured(config: &ManagedConfig) -> bool {
         .is_some_and(|url| !url.trim().is_empty())
 }
 
-/// The feed's last good policy, or `None` with a warning saying why there is none.
-fn feed_base(state_dir: &Path, warnings: &mut Vec<Warning>) -> Option<Policy> {
-    const UNTIL: &str = "enforcing the managed configuration's policy (or the built-in one) \
-                         until a sync stores a verified policy";
+/// Whether the feed has a verified policy to serve as the base.
+enum FeedBase {
+    Delivered(Policy),
+    /// Nothing delivered yet: the configuration's own policy applies, with this warning.
+    Pending(Warning),
+    /// The stored feed policy was damaged (and moved aside).
+    Damaged(Error),
+}
+
+fn feed_base(state_dir: &Path) -> FeedBase {
     match veto_net::feed::last_good(state_dir)
         .and_then(|found| found.map(|l| l.policy()).transpose())
     {
-        Ok(Some(policy)) => Some(policy),
-        Ok(None) => {
-            warnings.push(Warning::new(
-                FEED_PENDING,
-                format!("policy_url is set but the policy feed has not delivered a verified policy yet; {UNTIL}"),
-            ));
-            None
-        }
-        Err(problem) => {
-            warnings.push(Warning::new(BAD_FEED_STATE, format!("{problem}; {UNTIL}")));
-            None
-        }
+        Ok(Some(policy)) => FeedBase::Delivered(policy),
+        Ok(None) => FeedBase::Pending(Warning::new(
+            FEED_PENDING,
+            "policy_url is set but the policy feed has not delivered a verified policy yet; \
+             enforcing the managed configuration's policy (or the built-in one) until a sync \
+             stores a verified policy",
+        )),
+        Err(problem) => FeedBase::Damaged(problem),
     }
 }
 
 /// [`fallback_policy`] as a [`Choice`], after the warnings collected so far.
 fn fallback_choice(
+    code: &str,
     problem: &Error,
+    until: &str,
     last_good: &Path,
     mut warnings: Vec<Warning>,
     settings: Option<Settings>,
 ) -> Choice {
-    let (policy, fallback_warnings) = fallback_policy(problem, last_good);
+    let (policy, fallback_warnings) = fallback_policy(code, problem, until, last_good);
     warnings.splice(0..0, fallback_warnings);
     Choice {
         policy,
@@ -300,8 +338,17 @@ fn remember_policy(path: &Path, policy: &Policy) -> Result<()> {
     write_atomic(path, json.as_bytes())
 }
 
-/// The policy enforced while the managed configuration is invalid, with the warnings that say so.
-fn fallback_policy(problem: &Error, last_good: &Path) -> (Policy, Vec<Warning>) {
+const MANAGED_CONFIG_FIXED: &str = "the managed configuration is fixed";
+
+/// The policy enforced while the usual one cannot be built (the managed configuration is
+/// invalid, or the stored feed policy is damaged), with the warnings that say so: the
+/// warning `code` names the cause, `until` what ends it.
+fn fallback_policy(
+    code: &str,
+    problem: &Error,
+    until: &str,
+    last_good: &Path,
+) -> (Policy, Vec<Warning>) {
     let mut warnings = Vec::new();
     let (policy, enforcing) = match load_or_quarantine(last_good, Policy::from_json) {
         Ok(Loaded::Found(policy)) => {
@@ -334,8 +381,8 @@ fn fallback_policy(problem: &Error, last_good: &Path) -> (Policy, Vec<Warning>) 
     warnings.insert(
         0,
         Warning::new(
-            BAD_MANAGED_CONFIG,
-            format!("{problem}; enforcing {enforcing} until the managed configuration is fixed"),
+            code,
+            format!("{problem}; enforcing {enforcing} until {until}"),
         ),
     );
     (policy, warnings)
@@ -716,32 +763,48 @@ mod tests {
     }
 
     #[test]
-    fn a_damaged_feed_file_is_moved_aside_and_said() {
+    fn a_damaged_feed_file_is_moved_aside_and_the_policy_in_force_kept() {
         let dir = tempfile::tempdir().unwrap();
         let now = Timestamp::from_millis(NOW);
         let key = store_feed_policy_for_test(dir.path(), FEED_POLICY, now).unwrap();
+        let config = feed_config(&key, serde_json::json!({}));
+        let inv = inventory(&[TIKTOK, GAME]);
+        // The feed's policy is in force ...
+        let first = plan(&evaluate(&inv, &config, PROFILE_OWNER, dir.path(), now).unwrap());
+        assert_eq!(finding_packages(&first), [GAME]);
+        // ... when its stored copy is damaged.
         let path = dir.path().join(veto_net::feed::LAST_GOOD_FILE);
         let damaged = std::fs::read_to_string(&path)
             .unwrap()
             .replace("timewaster", "timewasted");
         std::fs::write(&path, damaged).unwrap();
-        let plan = plan(
-            &evaluate(
-                &inventory(&[TIKTOK, GAME]),
-                &feed_config(&key, serde_json::json!({})),
-                PROFILE_OWNER,
-                dir.path(),
-                now,
-            )
-            .unwrap(),
+        let after = plan(&evaluate(&inv, &config, PROFILE_OWNER, dir.path(), now).unwrap());
+        assert_eq!(codes(&after), [BAD_FEED_STATE], "{after:#}");
+        let message = after["warnings"][0]["message"].as_str().unwrap();
+        assert!(
+            message.contains("enforcing the last good policy (version 5")
+                && message.ends_with("until a sync stores a verified policy again"),
+            "{message}"
         );
+        assert_eq!(
+            finding_packages(&after),
+            [GAME],
+            "the feed's policy stays in force, not the weaker built-in one"
+        );
+        assert!(!path.exists(), "the damaged file was moved aside");
+        // Without any policy in force before, the built-in policy applies.
+        let fresh = tempfile::tempdir().unwrap();
+        let key = store_feed_policy_for_test(fresh.path(), FEED_POLICY, now).unwrap();
+        let path = fresh.path().join(veto_net::feed::LAST_GOOD_FILE);
+        std::fs::write(&path, b"{").unwrap();
+        let config = feed_config(&key, serde_json::json!({}));
+        let plan = plan(&evaluate(&inv, &config, PROFILE_OWNER, fresh.path(), now).unwrap());
         assert_eq!(codes(&plan), [BAD_FEED_STATE], "{plan:#}");
         assert_eq!(
             finding_packages(&plan),
             [TIKTOK],
             "the built-in policy applies"
         );
-        assert!(!path.exists(), "the damaged file was moved aside");
     }
 
     #[test]
