@@ -113,21 +113,10 @@ pub extern "system" fn Java_app_veto_core_VetoNative_syncPolicy<'local>(
     state_dir: JString<'local>,
     now_millis: jlong,
 ) -> JString<'local> {
-    env.with_env(|env| -> Result<JString<'local>, Failure> {
-        let managed_config = argument(
-            env,
-            &managed_config,
-            ErrorKind::BadManagedConfig,
-            "managedConfig",
-        )?;
-        let state_dir = PathBuf::from(argument(env, &state_dir, ErrorKind::Io, "stateDir")?);
-        let status = ops::sync_policy(
-            &managed_config,
-            &state_dir,
-            Timestamp::from_millis(now_millis),
-            tls::net,
-        )?;
-        Ok(env.new_string(status)?)
+    env.with_env(|env| {
+        network_call(env, &managed_config, &state_dir, now_millis, |c, d, t| {
+            ops::sync_policy(c, d, t, tls::net)
+        })
     })
     .resolve::<ThrowVetoException>()
 }
@@ -141,23 +130,35 @@ pub extern "system" fn Java_app_veto_core_VetoNative_flushReports<'local>(
     state_dir: JString<'local>,
     now_millis: jlong,
 ) -> JString<'local> {
-    env.with_env(|env| -> Result<JString<'local>, Failure> {
-        let managed_config = argument(
-            env,
-            &managed_config,
-            ErrorKind::BadManagedConfig,
-            "managedConfig",
-        )?;
-        let state_dir = PathBuf::from(argument(env, &state_dir, ErrorKind::Io, "stateDir")?);
-        let summary = ops::flush_reports(
-            &managed_config,
-            &state_dir,
-            Timestamp::from_millis(now_millis),
-            tls::net,
-        )?;
-        Ok(env.new_string(summary)?)
+    env.with_env(|env| {
+        network_call(env, &managed_config, &state_dir, now_millis, |c, d, t| {
+            ops::flush_reports(c, d, t, tls::net)
+        })
     })
     .resolve::<ThrowVetoException>()
+}
+
+/// The shared body of the network entry points: same arguments, one operation.
+fn network_call<'local>(
+    env: &mut Env<'local>,
+    managed_config: &JString<'_>,
+    state_dir: &JString<'_>,
+    now_millis: jlong,
+    operation: impl FnOnce(&str, &std::path::Path, Timestamp) -> veto_core::Result<String>,
+) -> Result<JString<'local>, Failure> {
+    let managed_config = argument(
+        env,
+        managed_config,
+        ErrorKind::BadManagedConfig,
+        "managedConfig",
+    )?;
+    let state_dir = PathBuf::from(argument(env, state_dir, ErrorKind::Io, "stateDir")?);
+    let json = operation(
+        &managed_config,
+        &state_dir,
+        Timestamp::from_millis(now_millis),
+    )?;
+    Ok(env.new_string(json)?)
 }
 
 /// `VetoNative.version()`: `{"veto": "<version>", "catalog": {"version": N, "entries": M}}`.
