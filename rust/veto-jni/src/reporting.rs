@@ -15,7 +15,7 @@ use veto_core::{
     Timestamp, Warning,
 };
 use veto_net::reporting::Queued;
-use veto_store::{load_or_quarantine, write_atomic, Loaded};
+use veto_store::{load_or_quarantine, remove_if_present, write_atomic, Loaded};
 
 /// The plan kept between `evaluate` and `record` for the report.
 pub const PENDING_REPORT_FILE: &str = "report-pending.json";
@@ -118,7 +118,7 @@ pub fn keep_for_report(
     let Some((settings, report_url)) =
         settings.and_then(|s| s.report_url.as_deref().map(|url| (s, url)))
     else {
-        return remove_if_present(&path);
+        return remove_if_present(&path, "cannot remove it");
     };
     let pending = PendingReport {
         format: PENDING_FORMAT.to_string(),
@@ -186,7 +186,7 @@ fn queue(outcomes: &Outcomes, state_dir: &Path, now: Timestamp) -> Result<Option
         Loaded::Missing | Loaded::Quarantined { .. } => None,
     };
     if !worth_reporting(last.as_ref(), &summary, now) {
-        remove_if_present(&path)?;
+        remove_if_present(&path, "cannot remove it")?;
         return Ok(None);
     }
     let settings = Settings {
@@ -214,7 +214,7 @@ fn queue(outcomes: &Outcomes, state_dir: &Path, now: Timestamp) -> Result<Option
     write_atomic(&last_path, json.as_bytes())?;
     // Queued first, removed second: a crash in between queues a second report of the same
     // plan rather than none.
-    remove_if_present(&path)?;
+    remove_if_present(&path, "cannot remove it")?;
     Ok(queued)
 }
 
@@ -254,17 +254,6 @@ pub fn apply_outcomes(plan: &mut Plan, outcomes: &Outcomes) {
         .retain(|r| result_of(&r.package, r.action) != Some(OutcomeResult::Done));
     plan.actions
         .retain(|a| result_of(&a.package, a.action).is_none());
-}
-
-fn remove_if_present(path: &Path) -> Result<()> {
-    match std::fs::remove_file(path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Error::new(
-            ErrorKind::Io,
-            format!("{}: cannot remove it: {e}", path.display()),
-        )),
-    }
 }
 
 #[cfg(test)]

@@ -231,12 +231,7 @@ impl ReportQueue {
 
     /// Removes a report: call only after the receiver answered 2xx.
     pub fn remove(&self, entry: &QueuedReport) -> Result<()> {
-        let path = self.file_for(entry);
-        match fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(io_err(&path, "cannot remove a sent report", e)),
-        }
+        veto_store::remove_if_present(&self.file_for(entry), "cannot remove a sent report")
     }
 
     /// Records a failed attempt: one more attempt, and the next one after the backoff.

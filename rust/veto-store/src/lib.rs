@@ -46,6 +46,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     result
 }
 
+/// Removes `path`; a file that is already gone is no error (a crash may have come between
+/// the work and the removal). `what` starts the message of any other failure.
+pub fn remove_if_present(path: &Path, what: &str) -> Result<()> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io_err(path, what, e)),
+    }
+}
+
 /// Makes the rename itself durable. Best effort: some file systems refuse to open a
 /// directory for syncing, and the data is already safe in the renamed file.
 fn sync_dir(dir: &Path) {
@@ -219,6 +229,24 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, ["x.json"]);
+    }
+
+    #[test]
+    fn remove_if_present_ignores_a_missing_file_and_names_other_failures() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.json");
+        write_atomic(&p, b"1").unwrap();
+        remove_if_present(&p, "cannot remove").unwrap();
+        assert!(!p.exists());
+        remove_if_present(&p, "cannot remove").unwrap();
+        let sub = dir.path().join("sub");
+        write_atomic(&sub.join("y"), b"1").unwrap();
+        let err = remove_if_present(&sub, "cannot remove the thing").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Io);
+        assert!(
+            err.message().contains("sub: cannot remove the thing: "),
+            "{err}"
+        );
     }
 
     #[test]
