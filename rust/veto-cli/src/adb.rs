@@ -6,8 +6,13 @@
 //! What the shell tools print (Android's `PackageManagerShellCommand` and the package
 //! manager's dump):
 //! - `pm list packages -i -U --user N`: `package:<name>  installer=<pkg or null> uid:<uid>`.
-//! - `pm list users`: `UserInfo{<id>:<name>:<flags in hex>} [running]`; a managed (work)
-//!   profile has `FLAG_MANAGED_PROFILE` (0x20) set.
+//! - `pm list users`: `UserInfo{<id>:<name>:<flags in hex>} [running]`. A work profile has
+//!   `FLAG_MANAGED_PROFILE` (0x20) set, but so do some vendor spaces (Samsung Secure Folder,
+//!   app clones), so the flag alone decides only when nothing better answers.
+//! - `cmd user list -v` (Android 11+): `N: id=10, name=…, type=profile.MANAGED, flags=…`.
+//! - `dumpsys device_policy`: `Profile Owner (User N): ` blocks with `package=`.
+//! - A refused command prints a `java.lang.…Exception` on stderr (exit 255, or 0 on some
+//!   builds).
 //! - `dumpsys package <name>`: `versionCode=`, `versionName=`, `pkgFlags=[ SYSTEM … ]` and a
 //!   `User <id>: … installed= hidden= suspended= …` line per user. Its `signatures=` field
 //!   holds Java hash codes of the certificates, not their SHA-256, so `signing_sha256`
@@ -82,8 +87,9 @@ pub struct User {
 }
 
 impl User {
-    /// Whether this user is a managed (work) profile.
-    pub fn is_managed_profile(&self) -> bool {
+    /// Whether this user carries `FLAG_MANAGED_PROFILE`. Vendors set it on other spaces
+    /// too (Samsung Secure Folder, app-clone spaces), so it only decides as a last resort.
+    pub fn has_managed_profile_flag(&self) -> bool {
         self.flags & FLAG_MANAGED_PROFILE != 0
     }
 }
@@ -96,7 +102,7 @@ pub fn parse_users(text: &str) -> Result<Vec<User>, String> {
             continue;
         };
         let inner = &line[start + "UserInfo{".len()..];
-        let inner = inner.split('}').next().unwrap_or_default();
+        let inner = inner.rsplit_once('}').map_or(inner, |(a, _)| a);
         let parsed = (|| {
             let (id, rest) = inner.split_once(':')?;
             let (name, flags) = rest.rsplit_once(':')?;
@@ -120,26 +126,255 @@ pub fn parse_users(text: &str) -> Result<Vec<User>, String> {
     Ok(users)
 }
 
-/// The work profile among `users`.
-pub fn work_profile(users: &[User]) -> Result<&User, String> {
-    let managed: Vec<&User> = users.iter().filter(|u| u.is_managed_profile()).collect();
-    match managed.as_slice() {
-        [one] => Ok(one),
-        [] => Err(format!(
-            "adb: this phone has no work profile (no managed profile among users {}); pass --user N to scan another user",
-            users
-                .iter()
-                .map(|u| format!("{} {:?}", u.id, u.name))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
+/// One user as `cmd user list -v` prints it (Android 11 and later):
+/// `1: id=10, name=Work profile, type=profile.MANAGED, flags=INITIALIZED|MANAGED_PROFILE|PROFILE (parentId=0) (running)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypedUser {
+    /// User id.
+    pub id: u32,
+    /// The user type without its `android.os.usertype.` prefix, e.g. `profile.MANAGED`.
+    pub user_type: String,
+    /// The line says ` (profile-owner)` (Android 14 and later print it).
+    pub profile_owner: bool,
+}
+
+/// The user type of a work profile, as `cmd user list -v` prints it.
+pub const MANAGED_PROFILE_TYPE: &str = "profile.MANAGED";
+
+/// Parses `cmd user list -v`. `None` when the output is not the verbose layout: releases
+/// before Android 11 ignore `-v` and print the short list, Android 6 has no `cmd`.
+pub fn parse_typed_users(text: &str) -> Option<Vec<TypedUser>> {
+    let mut users = Vec::new();
+    for line in text.lines() {
+        let Some((_, rest)) = line.split_once(": id=") else {
+            continue;
+        };
+        let (id, rest) = rest.split_once(", ")?;
+        let type_at = rest.find(", type=")?;
+        let after = &rest[type_at + ", type=".len()..];
+        let user_type = after.split(", flags=").next()?.trim();
+        users.push(TypedUser {
+            id: id.trim().parse().ok()?,
+            user_type: user_type
+                .strip_prefix("android.os.usertype.")
+                .unwrap_or(user_type)
+                .to_string(),
+            profile_owner: line.contains(" (profile-owner)"),
+        });
+    }
+    (!users.is_empty()).then_some(users)
+}
+
+/// The owners `dumpsys device_policy` names.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Owners {
+    /// The device owner's package and its user.
+    pub device_owner: Option<(String, u32)>,
+    /// Profile owners: user id and package.
+    pub profile_owners: Vec<(u32, String)>,
+}
+
+impl Owners {
+    /// The profile owner's package of `user`, if it has one.
+    pub fn profile_owner(&self, user: u32) -> Option<&str> {
+        self.profile_owners
+            .iter()
+            .find(|(u, _)| *u == user)
+            .map(|(_, p)| p.as_str())
+    }
+}
+
+/// Parses `dumpsys device_policy`: its `Device Owner:` and `Profile Owner (User N):` blocks.
+/// `None` when the output is not a device policy dump (no such service on the phone).
+pub fn parse_device_policy(text: &str) -> Option<Owners> {
+    if !text.contains("Device Policy Manager state") {
+        return None;
+    }
+    enum Block {
+        None,
+        Device,
+        Profile(u32),
+    }
+    let mut owners = Owners::default();
+    let mut block = Block::None;
+    let mut device_pkg: Option<String> = None;
+    let mut device_user: Option<u32> = None;
+    for line in text.lines() {
+        let t = line.trim();
+        if t.starts_with("Device Owner:") {
+            block = Block::Device;
+        } else if let Some(rest) = t.strip_prefix("Profile Owner (User ") {
+            block = match rest.split(')').next().and_then(|u| u.trim().parse().ok()) {
+                Some(u) => Block::Profile(u),
+                None => Block::None,
+            };
+        } else if t.is_empty() || t.ends_with(':') {
+            block = Block::None;
+        } else if let Some(pkg) = t.strip_prefix("package=") {
+            match block {
+                Block::Device => device_pkg = Some(pkg.to_string()),
+                Block::Profile(u) => owners.profile_owners.push((u, pkg.to_string())),
+                Block::None => {}
+            }
+        } else if let (Block::Device, Some(u)) = (&block, t.strip_prefix("User ID: ")) {
+            device_user = u.trim().parse().ok();
+        }
+    }
+    if let Some(pkg) = device_pkg {
+        owners.device_owner = Some((pkg, device_user.unwrap_or(0)));
+    }
+    Some(owners)
+}
+
+/// How the scanned user was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChosenBy {
+    /// `--user N`.
+    UserOption,
+    /// The only user of type `profile.MANAGED` that has a profile owner.
+    ProfileOwnerAndUserType,
+    /// The only user with a profile owner and the managed-profile flag (no user types on
+    /// this Android release).
+    ProfileOwnerAndFlag,
+    /// The only user of type `profile.MANAGED` (the phone printed no owners).
+    UserType,
+    /// The only user with the managed-profile flag: neither types nor owners were available.
+    ManagedProfileFlag,
+}
+
+/// The user `veto audit --adb` scans, and why that one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scanned {
+    /// User id.
+    pub id: u32,
+    /// Its name, when known.
+    pub name: Option<String>,
+    /// Its user type, when the phone printed one.
+    pub user_type: Option<String>,
+    /// The package of its profile owner, when the phone printed one.
+    pub profile_owner: Option<String>,
+    /// How it was chosen.
+    pub chosen_by: ChosenBy,
+    /// The same in words, for people.
+    pub why: String,
+}
+
+/// Everything the phone said about its users.
+pub struct UserFacts<'a> {
+    /// `pm list users`.
+    pub users: &'a [User],
+    /// `cmd user list -v`, when the phone printed the verbose layout.
+    pub types: Option<&'a [TypedUser]>,
+    /// `dumpsys device_policy`, when the phone has a device policy service.
+    pub owners: Option<&'a Owners>,
+}
+
+impl UserFacts<'_> {
+    fn user_type(&self, id: u32) -> Option<&str> {
+        self.types?
+            .iter()
+            .find(|t| t.id == id)
+            .map(|t| t.user_type.as_str())
+    }
+
+    fn profile_owner(&self, id: u32) -> Option<&str> {
+        self.owners?.profile_owner(id)
+    }
+
+    /// `10 "Work profile" (profile.MANAGED, profile owner com.example.dpc)`.
+    fn describe(&self, u: &User) -> String {
+        let mut facts = Vec::new();
+        match self.user_type(u.id) {
+            Some(t) => facts.push(format!("type {t}")),
+            None => facts.push(format!("flags 0x{:x}", u.flags)),
+        }
+        match (self.owners, self.profile_owner(u.id)) {
+            (_, Some(p)) => facts.push(format!("profile owner {p}")),
+            (Some(_), None) => facts.push("no profile owner".into()),
+            (None, None) => {}
+        }
+        format!("{} {:?} ({})", u.id, u.name, facts.join(", "))
+    }
+}
+
+/// Chooses the work profile: the user that has a profile owner (`dumpsys device_policy`)
+/// and, where the phone prints user types (`cmd user list -v`), is of type
+/// `profile.MANAGED`. The managed-profile flag decides alone only when the phone printed
+/// neither, and the choice says so. Ambiguity is an error listing the candidates.
+pub fn choose_work_profile(facts: &UserFacts) -> Result<Scanned, String> {
+    let typed = |u: &&User| facts.user_type(u.id) == Some(MANAGED_PROFILE_TYPE);
+    let owned = |u: &&User| facts.profile_owner(u.id).is_some();
+    let flagged = |u: &&User| u.has_managed_profile_flag();
+    let all = facts.users.iter();
+    let (candidates, chosen_by): (Vec<&User>, ChosenBy) = match (facts.types, facts.owners) {
+        (Some(_), Some(_)) => (
+            all.filter(typed).filter(owned).collect(),
+            ChosenBy::ProfileOwnerAndUserType,
+        ),
+        (None, Some(_)) => (
+            all.filter(owned).filter(flagged).collect(),
+            ChosenBy::ProfileOwnerAndFlag,
+        ),
+        (Some(_), None) => (all.filter(typed).collect(), ChosenBy::UserType),
+        (None, None) => (all.filter(flagged).collect(), ChosenBy::ManagedProfileFlag),
+    };
+    let listed = |users: &[&User]| {
+        users
+            .iter()
+            .map(|u| facts.describe(u))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match candidates.as_slice() {
+        [one] => {
+            let owner = facts.profile_owner(one.id).map(str::to_string);
+            let why = match chosen_by {
+                ChosenBy::ProfileOwnerAndUserType => format!(
+                    "the only user of type {MANAGED_PROFILE_TYPE} with a profile owner ({})",
+                    owner.as_deref().unwrap_or_default()
+                ),
+                ChosenBy::ProfileOwnerAndFlag => format!(
+                    "the only user with a profile owner ({}) and the managed-profile flag (this Android prints no user types)",
+                    owner.as_deref().unwrap_or_default()
+                ),
+                ChosenBy::UserType => format!(
+                    "the only user of type {MANAGED_PROFILE_TYPE} (dumpsys device_policy named no owners, so the profile owner was not checked)"
+                ),
+                ChosenBy::ManagedProfileFlag | ChosenBy::UserOption => "by the managed-profile flag (0x20) alone: this phone printed neither user types (cmd user list -v) nor profile owners (dumpsys device_policy), and vendors set that flag on other spaces too (Secure Folder, app clones); check the name, or pass --user N".to_string(),
+            };
+            Ok(Scanned {
+                id: one.id,
+                name: Some(one.name.clone()),
+                user_type: facts.user_type(one.id).map(str::to_string),
+                profile_owner: owner,
+                chosen_by,
+                why,
+            })
+        }
+        [] => {
+            let mut msg = format!(
+                "adb: this phone has no work profile (no {}) among users {}",
+                match chosen_by {
+                    ChosenBy::ProfileOwnerAndUserType =>
+                        "user of type profile.MANAGED with a profile owner",
+                    ChosenBy::ProfileOwnerAndFlag => "managed profile with a profile owner",
+                    ChosenBy::UserType => "user of type profile.MANAGED",
+                    _ => "user with the managed-profile flag",
+                },
+                listed(&facts.users.iter().collect::<Vec<_>>())
+            );
+            match facts.owners.and_then(|o| o.device_owner.as_ref()) {
+                Some((pkg, user)) => msg.push_str(&format!(
+                    "; user {user} has a device owner ({pkg}): on a fully managed phone pass --user {user} to scan it"
+                )),
+                None => msg.push_str("; pass --user N to scan another user"),
+            }
+            Err(msg)
+        }
         several => Err(format!(
-            "adb: several managed profiles ({}); pass --user N to choose one",
-            several
-                .iter()
-                .map(|u| u.id.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
+            "adb: cannot tell which user is the work profile: {}; pass --user N to choose one",
+            listed(several)
         )),
     }
 }
@@ -205,7 +440,7 @@ pub fn parse_dumpsys(text: &str, package: &str, user: u32) -> Option<Dumped> {
 pub struct Target<'a> {
     /// `adb -s` serial.
     pub serial: Option<&'a str>,
-    /// Android user id of the work profile; found with `pm list users` when absent.
+    /// Android user id of the work profile; chosen with [`choose_work_profile`] when absent.
     pub user: Option<u32>,
 }
 
@@ -217,7 +452,14 @@ pub fn find_adb() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn run(adb: &Path, target: &Target, args: &[&str]) -> Result<String, String> {
+/// What one `adb shell` command printed.
+struct Ran {
+    stdout: String,
+    stderr: String,
+    code: Option<i32>,
+}
+
+fn run_raw(adb: &Path, target: &Target, args: &[&str]) -> Result<Ran, String> {
     let mut cmd = Command::new(adb);
     if let Some(s) = target.serial {
         cmd.args(["-s", s]);
@@ -226,32 +468,120 @@ fn run(adb: &Path, target: &Target, args: &[&str]) -> Result<String, String> {
     let out = cmd
         .output()
         .map_err(|e| format!("cannot run {}: {e}", adb.display()))?;
-    let shown = args.join(" ");
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        let first = err.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-        return Err(format!(
-            "adb shell {shown} failed ({}): {}",
-            out.status,
-            first.trim()
+    Ok(Ran {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.status.code(),
+    })
+}
+
+/// Runs a command that must succeed. Some builds print a refusal on standard error and
+/// still exit 0, so an exception or `Error:` on standard error is a failure too: an empty
+/// package list must never pass for a compliant profile.
+fn run(adb: &Path, target: &Target, args: &[&str]) -> Result<String, String> {
+    let ran = run_raw(adb, target, args)?;
+    if ran.code != Some(0) || stderr_reports_error(&ran.stderr) {
+        return Err(failure_message(&args.join(" "), ran.code, &ran.stderr));
+    }
+    Ok(ran.stdout)
+}
+
+fn stderr_reports_error(stderr: &str) -> bool {
+    stderr.lines().map(str::trim).any(|l| {
+        l.starts_with("Error:")
+            || l.starts_with("Exception occurred")
+            || l.starts_with("java.lang.")
+            || l.starts_with("adb: ")
+            || l.starts_with("error: ")
+    })
+}
+
+/// The one-line error for a failed `adb shell <shown>`: the cause (the exception line,
+/// not only the first line), and what the administrator can do about it.
+pub fn failure_message(shown: &str, code: Option<i32>, stderr: &str) -> String {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let status = match code {
+        Some(c) => format!("exit status {c}"),
+        None => "killed by a signal".to_string(),
+    };
+    // The exception itself, e.g. "java.lang.SecurityException: Shell does not have …".
+    let exception = lines
+        .iter()
+        .map(|l| l.strip_prefix("Error: ").unwrap_or(l))
+        .find(|l| {
+            l.split(':')
+                .next()
+                .is_some_and(|head| head.ends_with("Exception") && !head.contains(' '))
+        });
+    let text = lines.join(" ");
+    // adb's own errors come before the shell ever runs.
+    if text.contains("more than one device/emulator") {
+        return "adb: more than one device/emulator is attached; pass --serial S with one of the serials `adb devices` lists".to_string();
+    }
+    if text.contains("unauthorized") {
+        return format!(
+            "adb: the phone has not authorised this computer; unlock it and accept the \"Allow USB debugging?\" dialog. adb said: {text}"
+        );
+    }
+    if text.contains("no devices/emulators found") || text.contains("device offline") {
+        return format!(
+            "adb: {}; connect the phone with USB debugging on and check that `adb devices` lists it",
+            lines.first().map_or("no phone", |l| l.trim_start_matches("adb: ").trim_start_matches("error: "))
+        );
+    }
+    let cause = exception
+        .or_else(|| lines.first().copied())
+        .unwrap_or("no message");
+    let mut msg = format!("adb shell {shown} failed ({status}): {cause}");
+    if let Some(user) = cause
+        .split("does not have permission to access user ")
+        .nth(1)
+    {
+        let user = user.split_whitespace().next().unwrap_or(user);
+        msg.push_str(&format!(
+            ". The work profile (user {user}) refuses adb: its EMM policy disallows debugging features there (user restriction no_debugging_features). Either allow debugging in the work profile through the EMM for the time of the check (Android Management API: advancedSecurityOverrides.developerSettings DEVELOPER_SETTINGS_ALLOWED), or scan on the device itself: the Veto app in the work profile evaluates it and reports to your Veto server"
         ));
     }
-    String::from_utf8(out.stdout).map_err(|_| format!("adb shell {shown}: output is not UTF-8"))
+    msg
 }
 
 /// Reads the work profile's packages from the phone and returns the inventory and the
-/// user id it scanned.
-pub fn inventory_from_device(target: &Target) -> Result<(Inventory, u32), String> {
+/// user it scanned, with how that user was chosen.
+pub fn inventory_from_device(target: &Target) -> Result<(Inventory, Scanned), String> {
     let adb =
         find_adb().ok_or("adb not found: install Android platform-tools or pass --inventory")?;
-    let user = match target.user {
-        Some(u) => u,
+    let scanned = match target.user {
+        Some(u) => Scanned {
+            id: u,
+            name: None,
+            user_type: None,
+            profile_owner: None,
+            chosen_by: ChosenBy::UserOption,
+            why: "given with --user".into(),
+        },
         None => {
             let users = parse_users(&run(&adb, target, &["pm", "list", "users"])?)?;
-            work_profile(&users)?.id
+            // Both are optional: older phones lack them, and the choice says what it used.
+            let typed = run_raw(&adb, target, &["cmd", "user", "list", "-v"])?;
+            let types = (typed.code == Some(0))
+                .then(|| parse_typed_users(&typed.stdout))
+                .flatten();
+            let dpm = run_raw(&adb, target, &["dumpsys", "device_policy"])?;
+            let owners = (dpm.code == Some(0))
+                .then(|| parse_device_policy(&dpm.stdout))
+                .flatten();
+            choose_work_profile(&UserFacts {
+                users: &users,
+                types: types.as_deref(),
+                owners: owners.as_ref(),
+            })?
         }
     };
-    let user_arg = user.to_string();
+    let user_arg = scanned.id.to_string();
     let listed = parse_package_list(&run(
         &adb,
         target,
@@ -260,7 +590,7 @@ pub fn inventory_from_device(target: &Target) -> Result<(Inventory, u32), String
     let mut packages = Vec::with_capacity(listed.len());
     for l in listed {
         let dump = run(&adb, target, &["dumpsys", "package", &l.package])?;
-        let d = parse_dumpsys(&dump, &l.package, user).unwrap_or_default();
+        let d = parse_dumpsys(&dump, &l.package, scanned.id).unwrap_or_default();
         packages.push(Package {
             version_code: d.version_code,
             version_name: d.version_name,
@@ -277,7 +607,7 @@ pub fn inventory_from_device(target: &Target) -> Result<(Inventory, u32), String
             captured_at: None,
             packages,
         },
-        user,
+        scanned,
     ))
 }
 
@@ -330,20 +660,209 @@ mod tests {
         let users = parse_users(USERS).unwrap();
         assert_eq!(users.len(), 2);
         assert_eq!(users[0].id, 0);
-        assert!(!users[0].is_managed_profile());
-        let work = work_profile(&users).unwrap();
-        assert_eq!((work.id, work.name.as_str()), (10, "Work profile"));
+        assert!(!users[0].has_managed_profile_flag());
+        let facts = UserFacts {
+            users: &users,
+            types: None,
+            owners: None,
+        };
+        let work = choose_work_profile(&facts).unwrap();
+        assert_eq!((work.id, work.name.as_deref()), (10, Some("Work profile")));
+        assert_eq!(work.chosen_by, ChosenBy::ManagedProfileFlag);
 
         let users = parse_users(USERS_NO_WORK).unwrap();
-        let err = work_profile(&users).unwrap_err();
-        assert!(
-            err.starts_with("adb: this phone has no work profile"),
-            "{err}"
-        );
-        assert!(err.contains("0 \"Owner\""), "{err}");
+        let err = choose_work_profile(&UserFacts {
+            users: &users,
+            types: None,
+            owners: None,
+        })
+        .unwrap_err();
+        assert_eq!(err, "adb: this phone has no work profile (no user with the managed-profile flag) among users 0 \"Owner\" (flags 0xc13); pass --user N to scan another user");
 
         let err = parse_users("Users:\n\tUserInfo{x:y}\n").unwrap_err();
         assert!(err.starts_with("pm list users: line 2:"), "{err}");
+    }
+
+    /// What a recorded phone (tests/fixtures/adb/phones/NAME) says about its users.
+    struct Phone {
+        users: Vec<User>,
+        types: Option<Vec<TypedUser>>,
+        owners: Option<Owners>,
+    }
+
+    fn phone(name: &str) -> Phone {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/adb/phones")
+            .join(name);
+        let read = |f: &str| std::fs::read_to_string(dir.join(f)).ok();
+        let ok = |base: &str| {
+            let rc = read(&format!("{base}.rc")).map_or(0, |r| r.trim().parse().unwrap());
+            (rc == 0).then(|| read(&format!("{base}.out")).unwrap_or_default())
+        };
+        Phone {
+            users: parse_users(&read("pm-list-users.out").unwrap()).unwrap(),
+            types: ok("cmd-user-list-v").and_then(|t| parse_typed_users(&t)),
+            owners: ok("dumpsys-device_policy").and_then(|t| parse_device_policy(&t)),
+        }
+    }
+
+    fn choose(name: &str) -> Result<Scanned, String> {
+        let p = phone(name);
+        choose_work_profile(&UserFacts {
+            users: &p.users,
+            types: p.types.as_deref(),
+            owners: p.owners.as_ref(),
+        })
+    }
+
+    #[test]
+    fn verbose_user_list_and_device_policy_dump_parse() {
+        let p = phone("pixel-14-work");
+        let types = p.types.unwrap();
+        assert_eq!(types.len(), 2);
+        assert_eq!(types[0].user_type, "full.SYSTEM");
+        assert_eq!(
+            (
+                types[1].id,
+                types[1].user_type.as_str(),
+                types[1].profile_owner
+            ),
+            (10, "profile.MANAGED", true)
+        );
+        let owners = p.owners.unwrap();
+        assert_eq!(
+            owners.profile_owners,
+            vec![(10, "com.google.android.apps.work.clouddpc".to_string())]
+        );
+        assert_eq!(owners.device_owner, None);
+        // Android 9 ignores -v and prints the short list: no types.
+        assert_eq!(phone("samsung-9-secure-folder-only").types, None);
+        // No device policy service, no `cmd`: neither is known.
+        let old = phone("lineage-6-no-dpm");
+        assert_eq!((old.types, old.owners), (None, None));
+        let dm = phone("fully-managed-14").owners.unwrap();
+        assert_eq!(
+            dm.device_owner,
+            Some(("com.google.android.apps.work.clouddpc".to_string(), 0))
+        );
+        assert!(dm.profile_owners.is_empty());
+    }
+
+    #[test]
+    fn pixel_work_profile_is_chosen_by_owner_and_type() {
+        let s = choose("pixel-14-work").unwrap();
+        assert_eq!(s.id, 10);
+        assert_eq!(s.chosen_by, ChosenBy::ProfileOwnerAndUserType);
+        assert_eq!(s.user_type.as_deref(), Some("profile.MANAGED"));
+        assert_eq!(
+            s.why,
+            "the only user of type profile.MANAGED with a profile owner (com.google.android.apps.work.clouddpc)"
+        );
+    }
+
+    #[test]
+    fn secure_folder_and_dual_messenger_are_not_the_work_profile() {
+        // The Secure Folder carries the flag and the managed type but has no profile owner.
+        let s = choose("samsung-13-work-secure-folder").unwrap();
+        assert_eq!((s.id, s.chosen_by), (10, ChosenBy::ProfileOwnerAndUserType));
+        assert_eq!(
+            s.profile_owner.as_deref(),
+            Some("com.microsoft.windowsintune.companyportal")
+        );
+    }
+
+    #[test]
+    fn a_secure_folder_alone_is_no_work_profile() {
+        // The old rule (the flag) scanned the Secure Folder here.
+        assert_eq!(
+            choose("samsung-9-secure-folder-only").unwrap_err(),
+            "adb: this phone has no work profile (no managed profile with a profile owner) among users 0 \"Owner\" (flags 0x13, no profile owner), 150 \"Secure Folder\" (flags 0x10061030, no profile owner); pass --user N to scan another user"
+        );
+    }
+
+    #[test]
+    fn a_clone_space_with_the_flag_is_not_the_work_profile() {
+        let s = choose("clone-space-12-work").unwrap();
+        assert_eq!((s.id, s.chosen_by), (11, ChosenBy::ProfileOwnerAndUserType));
+        // A vendor space with its own profile owner is told apart by its type.
+        let p = phone("clone-space-12-work");
+        let mut owners = p.owners.clone().unwrap();
+        owners
+            .profile_owners
+            .push((999, "com.vendor.dualapp".into()));
+        let s = choose_work_profile(&UserFacts {
+            users: &p.users,
+            types: p.types.as_deref(),
+            owners: Some(&owners),
+        })
+        .unwrap();
+        assert_eq!(s.id, 11);
+        // Without types (older Android) both have owners and the flag: ambiguous.
+        let err = choose_work_profile(&UserFacts {
+            users: &p.users,
+            types: None,
+            owners: Some(&owners),
+        })
+        .unwrap_err();
+        assert_eq!(err, "adb: cannot tell which user is the work profile: 11 \"Work profile\" (flags 0x1030, profile owner com.airwatch.androidagent), 999 \"Multi-App\" (flags 0x4000030, profile owner com.vendor.dualapp); pass --user N to choose one");
+    }
+
+    #[test]
+    fn the_flag_decides_alone_only_when_nothing_else_answers_and_says_so() {
+        let s = choose("lineage-6-no-dpm").unwrap();
+        assert_eq!((s.id, s.chosen_by), (10, ChosenBy::ManagedProfileFlag));
+        assert!(
+            s.why.starts_with("by the managed-profile flag (0x20) alone: this phone printed neither user types (cmd user list -v) nor profile owners (dumpsys device_policy)"),
+            "{}",
+            s.why
+        );
+    }
+
+    #[test]
+    fn two_owned_managed_profiles_are_ambiguous() {
+        assert_eq!(
+            choose("two-work-profiles").unwrap_err(),
+            "adb: cannot tell which user is the work profile: 10 \"Work profile\" (type profile.MANAGED, profile owner com.google.android.apps.work.clouddpc), 12 \"Werkprofiel\" (type profile.MANAGED, profile owner com.afwsamples.testdpc); pass --user N to choose one"
+        );
+    }
+
+    #[test]
+    fn a_fully_managed_phone_points_at_its_device_owner() {
+        assert_eq!(
+            choose("fully-managed-14").unwrap_err(),
+            "adb: this phone has no work profile (no user of type profile.MANAGED with a profile owner) among users 0 \"Owner\" (type full.SYSTEM, no profile owner); user 0 has a device owner (com.google.android.apps.work.clouddpc): on a fully managed phone pass --user 0 to scan it"
+        );
+    }
+
+    const REFUSAL_ADVICE: &str = ". The work profile (user 11) refuses adb: its EMM policy disallows debugging features there (user restriction no_debugging_features). Either allow debugging in the work profile through the EMM for the time of the check (Android Management API: advancedSecurityOverrides.developerSettings DEVELOPER_SETTINGS_ALLOWED), or scan on the device itself: the Veto app in the work profile evaluates it and reports to your Veto server";
+
+    #[test]
+    fn a_refused_shell_shows_the_cause_and_what_to_do() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/adb/phones");
+        let err255 =
+            std::fs::read_to_string(dir.join("refused-255/pm-list-packages-user-11.err")).unwrap();
+        assert!(stderr_reports_error(&err255));
+        assert_eq!(
+            failure_message("pm list packages -i -U --user 11", Some(255), &err255),
+            format!("adb shell pm list packages -i -U --user 11 failed (exit status 255): java.lang.SecurityException: Shell does not have permission to access user 11{REFUSAL_ADVICE}")
+        );
+        let err0 = std::fs::read_to_string(dir.join("refused-exit-0/pm-list-packages-user-11.err"))
+            .unwrap();
+        assert!(
+            stderr_reports_error(&err0),
+            "exit 0 with an exception is a failure"
+        );
+        assert_eq!(
+            failure_message("pm list packages -i -U --user 11", Some(0), &err0),
+            format!("adb shell pm list packages -i -U --user 11 failed (exit status 0): java.lang.SecurityException: Shell does not have permission to access user 11{REFUSAL_ADVICE}")
+        );
+        // Other failures keep their first line.
+        assert_eq!(
+            failure_message("pm list users", Some(1), "\nsomething odd\nmore\n"),
+            "adb shell pm list users failed (exit status 1): something odd"
+        );
+        assert!(!stderr_reports_error(""));
     }
 
     #[test]

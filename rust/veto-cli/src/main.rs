@@ -112,7 +112,8 @@ struct AuditArgs {
     /// adb device serial (with --adb).
     #[arg(long, value_name = "S", requires = "adb")]
     serial: Option<String>,
-    /// Android user id of the work profile (with --adb; default: the managed profile).
+    /// Android user id to scan (with --adb; default: the work profile, the user of type
+    /// profile.MANAGED that has a profile owner).
     #[arg(long, value_name = "N", requires = "adb")]
     user: Option<u32>,
     #[command(flatten)]
@@ -147,6 +148,32 @@ struct ExplainArgs {
     system: bool,
     #[command(flatten)]
     caps: CapabilityArg,
+}
+
+/// Where an audit's inventory came from, as `veto audit --format json` names it.
+#[derive(serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Source {
+    /// `--inventory FILE`.
+    File { file: String },
+    /// `--adb`: the phone, the user scanned and how that user was chosen.
+    Adb {
+        serial: Option<String>,
+        user: u32,
+        user_name: Option<String>,
+        user_type: Option<String>,
+        profile_owner: Option<String>,
+        chosen_by: adb::ChosenBy,
+        why: String,
+    },
+}
+
+/// `veto audit --format json`: the core's plan, then where its inventory came from.
+#[derive(serde::Serialize)]
+struct AuditJson<'a> {
+    #[serde(flatten)]
+    plan: &'a veto_core::Plan,
+    source: &'a Source,
 }
 
 /// An error that ends the run with exit code 2.
@@ -274,21 +301,39 @@ fn audit(a: AuditArgs) -> Outcome {
         }
         None => State::new(),
     };
-    let (inventory, origin, from_adb) = match &a.inventory {
+    let (inventory, origin, source) = match &a.inventory {
         Some(path) => {
             let text = read_text(path, "--inventory")?;
             let inv =
                 Inventory::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-            (inv, path.display().to_string(), false)
+            let shown = path.display().to_string();
+            (inv, shown.clone(), Source::File { file: shown })
         }
         None => {
             let target = adb::Target {
                 serial: a.serial.as_deref(),
                 user: a.user,
             };
-            let (inv, user) = adb::inventory_from_device(&target)?;
+            let (inv, scanned) = adb::inventory_from_device(&target)?;
             let device = a.serial.as_deref().unwrap_or("the connected phone");
-            (inv, format!("adb: {device}, user {user}"), true)
+            let name = scanned
+                .name
+                .as_ref()
+                .map(|n| format!(" {n:?}"))
+                .unwrap_or_default();
+            (
+                inv,
+                format!("adb: {device}, user {}{name}", scanned.id),
+                Source::Adb {
+                    serial: a.serial.clone(),
+                    user: scanned.id,
+                    user_name: scanned.name.clone(),
+                    user_type: scanned.user_type.clone(),
+                    profile_owner: scanned.profile_owner.clone(),
+                    chosen_by: scanned.chosen_by,
+                    why: scanned.why.clone(),
+                },
+            )
         }
     };
     let compiled = CompiledPolicy::new(loaded.policy);
@@ -298,11 +343,24 @@ fn audit(a: AuditArgs) -> Outcome {
     plan.warnings = warnings;
     match a.format {
         Format::Json => {
-            let json = serde_json::to_string_pretty(&plan)
+            let out = AuditJson {
+                plan: &plan,
+                source: &source,
+            };
+            let json = serde_json::to_string_pretty(&out)
                 .map_err(|e| format!("cannot write the plan as JSON: {e}"))?;
             println!("{json}");
         }
         Format::Table => {
+            let scanned = match &source {
+                Source::Adb {
+                    user,
+                    chosen_by,
+                    why,
+                    ..
+                } => Some((*user, *chosen_by, why.as_str())),
+                Source::File { .. } => None,
+            };
             let ctx = render::AuditContext {
                 policy: compiled.policy(),
                 rules_in_force: compiled.rules().len(),
@@ -311,7 +369,7 @@ fn audit(a: AuditArgs) -> Outcome {
                 caps_arg: &a.caps.capabilities,
                 inventory_origin: &origin,
                 packages: inventory.packages.len(),
-                from_adb,
+                scanned,
             };
             print!("{}", render::audit_table(&ctx, &plan));
         }

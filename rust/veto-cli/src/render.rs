@@ -17,7 +17,8 @@ pub struct AuditContext<'a> {
     pub caps_arg: &'a str,
     pub inventory_origin: &'a str,
     pub packages: usize,
-    pub from_adb: bool,
+    /// For an inventory read over adb: how the scanned user was chosen, in words.
+    pub scanned: Option<(u32, crate::adb::ChosenBy, &'a str)>,
 }
 
 fn mode_name(mode: Mode) -> &'static str {
@@ -163,7 +164,15 @@ pub fn audit_table(ctx: &AuditContext, plan: &Plan) -> String {
     for n in notes {
         let _ = writeln!(out, "  {n}");
     }
-    if ctx.from_adb {
+    if let Some((user, chosen_by, why)) = ctx.scanned {
+        match chosen_by {
+            crate::adb::ChosenBy::ManagedProfileFlag => {
+                let _ = writeln!(out, "Note: user {user} chosen {why}");
+            }
+            _ => {
+                let _ = writeln!(out, "Work profile: user {user}, {why}");
+            }
+        }
         let _ = writeln!(
             out,
             "Note: adb does not print signing-certificate SHA-256 digests, so signer rules cannot match this inventory; labels are not shown either."

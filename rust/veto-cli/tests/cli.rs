@@ -538,28 +538,43 @@ fn adb_missing_says_what_to_do() {
     );
 }
 
-/// A fake `adb` that answers from the recorded output in tests/fixtures/adb/ and logs
-/// its arguments, placed first on PATH.
-fn fake_adb(users_fixture: &str) -> (tempfile::TempDir, String) {
+/// A fake `adb` placed first on PATH. It answers like the recorded phone in
+/// tests/fixtures/adb/phones/PHONE (see the README there) and logs its arguments.
+fn fake_adb(phone: &str) -> (tempfile::TempDir, String) {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let adb_dir = fixtures().join("adb");
+    let phone_dir = adb_dir.join("phones").join(phone);
+    assert!(phone_dir.is_dir(), "{}", phone_dir.display());
     let log = dir.path().join("calls.log");
     let script = format!(
         r#"#!/bin/sh
 echo "$*" >> '{log}'
+p='{phone}'
+if [ -f "$p/adb.err" ]; then cat "$p/adb.err" >&2; exit "$(cat "$p/adb.rc")"; fi
 [ "$1" = "-s" ] && shift 2
 shift # "shell"
 case "$*" in
-  "pm list users") cat '{dir}/{users}' ;;
-  "pm list packages -i -U --user "*) cat '{dir}/pm-list-packages.txt' ;;
-  "dumpsys package "*) f='{dir}/dumpsys-package-'"$3"'.txt'; [ -f "$f" ] && cat "$f"; true ;;
+  "pm list users") b=pm-list-users ;;
+  "cmd user list -v") b=cmd-user-list-v ;;
+  "dumpsys device_policy") b=dumpsys-device_policy ;;
+  "pm list packages -i -U --user "*) b="pm-list-packages-user-$7" ;;
+  "dumpsys package "*) f='{adb}/dumpsys-package-'"$3"'.txt'; [ -f "$f" ] && cat "$f"; exit 0 ;;
   *) echo "fake adb: unexpected $*" >&2; exit 1 ;;
 esac
+if [ -e "$p/$b.out" ] || [ -e "$p/$b.err" ] || [ -e "$p/$b.rc" ]; then
+  [ -f "$p/$b.out" ] && cat "$p/$b.out"
+  [ -f "$p/$b.err" ] && cat "$p/$b.err" >&2
+  if [ -f "$p/$b.rc" ]; then exit "$(cat "$p/$b.rc")"; fi
+  exit 0
+fi
+case "$b" in pm-list-packages-user-*) cat '{adb}/pm-list-packages.txt'; exit 0 ;; esac
+echo "fake adb: no recording $b" >&2
+exit 1
 "#,
         log = log.display(),
-        dir = adb_dir.display(),
-        users = users_fixture,
+        adb = adb_dir.display(),
+        phone = phone_dir.display(),
     );
     let adb = dir.path().join("adb");
     std::fs::write(&adb, script).unwrap();
@@ -572,14 +587,28 @@ esac
     (dir, path)
 }
 
+fn calls(dir: &tempfile::TempDir) -> Vec<String> {
+    std::fs::read_to_string(dir.path().join("calls.log"))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
 #[test]
 fn adb_audit_reads_the_work_profile() {
-    let (dir, path) = fake_adb("pm-list-users.txt");
+    let (dir, path) = fake_adb("pixel-14-work");
     let o = veto_with_path(&["audit", "--adb", "--now", NOW], Some(&path));
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let out = stdout(&o);
     assert!(
-        out.starts_with("Veto audit of adb: the connected phone, user 10 (10 packages)"),
+        out.starts_with(
+            "Veto audit of adb: the connected phone, user 10 \"Work profile\" (10 packages)"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("\nWork profile: user 10, the only user of type profile.MANAGED with a profile owner (com.google.android.apps.work.clouddpc)\n"),
         "{out}"
     );
     let t = row(&out, "com.zhiliaoapp.musically").expect("TikTok found over adb");
@@ -594,20 +623,91 @@ fn adb_audit_reads_the_work_profile() {
     // Without digests the repackage is not found by its signer.
     assert!(row(&out, "com.tok.lite.pro").is_none(), "{out}");
     assert!(row(&out, "com.android.vending").is_none(), "{out}");
-    let calls = std::fs::read_to_string(dir.path().join("calls.log")).unwrap();
-    let calls: Vec<&str> = calls.lines().collect();
-    assert_eq!(calls[0], "shell pm list users");
-    assert_eq!(calls[1], "shell pm list packages -i -U --user 10");
+    let calls = calls(&dir);
     assert_eq!(
-        calls[2],
-        "shell dumpsys package com.microsoft.office.outlook"
+        calls[..5],
+        [
+            "shell pm list users",
+            "shell cmd user list -v",
+            "shell dumpsys device_policy",
+            "shell pm list packages -i -U --user 10",
+            "shell dumpsys package com.microsoft.office.outlook",
+        ]
     );
-    assert_eq!(calls.len(), 12);
+    assert_eq!(calls.len(), 14);
+}
+
+/// `--format json` names the scanned user and how it was chosen.
+fn adb_json(phone: &str, extra: &[&str]) -> Value {
+    let (_dir, path) = fake_adb(phone);
+    let mut args = vec!["audit", "--adb", "--format", "json", "--now", NOW];
+    args.extend_from_slice(extra);
+    let o = veto_with_path(&args, Some(&path));
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    serde_json::from_str(&stdout(&o)).unwrap()
+}
+
+#[test]
+fn adb_json_names_the_user_and_how_it_was_chosen() {
+    let plan = adb_json("samsung-13-work-secure-folder", &[]);
+    assert_eq!(
+        plan["source"],
+        serde_json::json!({
+            "kind": "adb",
+            "serial": null,
+            "user": 10,
+            "user_name": "Work profile",
+            "user_type": "profile.MANAGED",
+            "profile_owner": "com.microsoft.windowsintune.companyportal",
+            "chosen_by": "profile_owner_and_user_type",
+            "why": "the only user of type profile.MANAGED with a profile owner (com.microsoft.windowsintune.companyportal)"
+        })
+    );
+    // The plan's own fields are unchanged beside it.
+    assert_eq!(plan["compliant"], false);
+    assert!(finding(&plan, "com.zhiliaoapp.musically").is_some());
+
+    let plan = adb_json("clone-space-12-work", &[]);
+    assert_eq!(plan["source"]["user"], 11);
+    assert_eq!(plan["source"]["profile_owner"], "com.airwatch.androidagent");
+
+    let plan = adb_json("lineage-6-no-dpm", &[]);
+    assert_eq!(plan["source"]["user"], 10);
+    assert_eq!(plan["source"]["chosen_by"], "managed_profile_flag");
+    assert_eq!(plan["source"]["user_type"], Value::Null);
+
+    let plan = adb_json(
+        "two-work-profiles",
+        &["--serial", "R58M123", "--user", "12"],
+    );
+    assert_eq!(
+        plan["source"],
+        serde_json::json!({
+            "kind": "adb", "serial": "R58M123", "user": 12, "user_name": null,
+            "user_type": null, "profile_owner": null, "chosen_by": "user_option",
+            "why": "given with --user"
+        })
+    );
+
+    // An inventory file names itself.
+    let (_, plan) = audit_json(&[]);
+    assert_eq!(
+        plan["source"],
+        serde_json::json!({"kind": "file", "file": fx("sample-inventory.json")})
+    );
+}
+
+#[test]
+fn adb_flag_fallback_is_said_in_the_table() {
+    let (_dir, path) = fake_adb("lineage-6-no-dpm");
+    let o = veto_with_path(&["audit", "--adb", "--now", NOW], Some(&path));
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stdout(&o).contains("\nNote: user 10 chosen by the managed-profile flag (0x20) alone: this phone printed neither user types (cmd user list -v) nor profile owners (dumpsys device_policy), and vendors set that flag on other spaces too (Secure Folder, app clones); check the name, or pass --user N\n"), "{}", stdout(&o));
 }
 
 #[test]
 fn adb_with_serial_and_user_skips_the_user_lookup() {
-    let (dir, path) = fake_adb("pm-list-users-no-work.txt");
+    let (dir, path) = fake_adb("samsung-9-secure-folder-only");
     let o = veto_with_path(
         &[
             "audit", "--adb", "--serial", "R58M123", "--user", "10", "--format", "json",
@@ -620,22 +720,49 @@ fn adb_with_serial_and_user_skips_the_user_lookup() {
         finding(&plan, "com.zhiliaoapp.musically").unwrap()["in_effect"],
         serde_json::json!(["suspend"])
     );
-    let calls = std::fs::read_to_string(dir.path().join("calls.log")).unwrap();
-    assert!(
-        calls.starts_with("-s R58M123 shell pm list packages -i -U --user 10\n"),
-        "{calls}"
+    assert_eq!(
+        calls(&dir)[0],
+        "-s R58M123 shell pm list packages -i -U --user 10"
     );
 }
 
+/// Every way of not finding one work profile: exit 2 and one exact line.
 #[test]
-fn adb_without_a_work_profile_fails_clearly() {
-    let (_dir, path) = fake_adb("pm-list-users-no-work.txt");
-    let o = veto_with_path(&["audit", "--adb"], Some(&path));
-    assert_eq!(code(&o), 2);
-    assert_eq!(
-        stderr(&o),
-        "veto: adb: this phone has no work profile (no managed profile among users 0 \"Owner\"); pass --user N to scan another user\n"
-    );
+fn adb_user_choice_errors_are_exact() {
+    let cases = [
+        ("samsung-9-secure-folder-only", "veto: adb: this phone has no work profile (no managed profile with a profile owner) among users 0 \"Owner\" (flags 0x13, no profile owner), 150 \"Secure Folder\" (flags 0x10061030, no profile owner); pass --user N to scan another user"),
+        ("two-work-profiles", "veto: adb: cannot tell which user is the work profile: 10 \"Work profile\" (type profile.MANAGED, profile owner com.google.android.apps.work.clouddpc), 12 \"Werkprofiel\" (type profile.MANAGED, profile owner com.afwsamples.testdpc); pass --user N to choose one"),
+        ("fully-managed-14", "veto: adb: this phone has no work profile (no user of type profile.MANAGED with a profile owner) among users 0 \"Owner\" (type full.SYSTEM, no profile owner); user 0 has a device owner (com.google.android.apps.work.clouddpc): on a fully managed phone pass --user 0 to scan it"),
+        ("two-phones", "veto: adb: more than one device/emulator is attached; pass --serial S with one of the serials `adb devices` lists"),
+        ("unauthorized", "veto: adb: the phone has not authorised this computer; unlock it and accept the \"Allow USB debugging?\" dialog. adb said: adb: device unauthorized. This adb server's $ADB_VENDOR_KEYS is not set Try 'adb kill-server' if that seems wrong. Otherwise check for a confirmation dialog on your device."),
+    ];
+    for (phone, want) in cases {
+        let (_dir, path) = fake_adb(phone);
+        let o = veto_with_path(&["audit", "--adb"], Some(&path));
+        assert_eq!(code(&o), 2, "{phone}");
+        assert_eq!(stderr(&o), format!("{want}\n"), "{phone}");
+        assert!(stdout(&o).is_empty(), "{phone}");
+    }
+}
+
+#[test]
+fn a_work_profile_that_refuses_the_shell_says_why_and_what_to_do() {
+    let advice = ". The work profile (user 11) refuses adb: its EMM policy disallows debugging features there (user restriction no_debugging_features). Either allow debugging in the work profile through the EMM for the time of the check (Android Management API: advancedSecurityOverrides.developerSettings DEVELOPER_SETTINGS_ALLOWED), or scan on the device itself: the Veto app in the work profile evaluates it and reports to your Veto server";
+    for (phone, status) in [("refused-255", 255), ("refused-exit-0", 0)] {
+        let (_dir, path) = fake_adb(phone);
+        let o = veto_with_path(&["audit", "--adb", "--format", "json"], Some(&path));
+        assert_eq!(
+            code(&o),
+            2,
+            "{phone}: an empty list must not pass as compliant"
+        );
+        assert_eq!(
+            stderr(&o),
+            format!("veto: adb shell pm list packages -i -U --user 11 failed (exit status {status}): java.lang.SecurityException: Shell does not have permission to access user 11{advice}\n"),
+            "{phone}"
+        );
+        assert!(stdout(&o).is_empty());
+    }
 }
 
 // ---- feed keys and signed policies ---------------------------------------------------
