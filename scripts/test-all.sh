@@ -61,6 +61,10 @@ step "libveto.so for aarch64-linux-android: exports, 16 KB alignment, DT_NEEDED,
 scripts/android/check-libveto.sh
 done_step
 
+step "veto provision qr: signature checksum against Debian's apksigner (installs apksigner)"
+scripts/check-provision-qr.sh
+done_step
+
 step "the README's main command"
 set +e
 cargo run -q --locked -p veto-cli -- audit --inventory tests/fixtures/sample-inventory.json

@@ -4,6 +4,8 @@
 //! Every error is one line on stderr, `veto: <what is wrong, naming the file/key/path>`.
 
 mod adb;
+mod apk;
+mod provision;
 mod render;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -33,12 +35,21 @@ enum Command {
     Policy(PolicyCommand),
     /// Show which rules match a package, and why, and what the ladder would do.
     Explain(ExplainArgs),
+    /// Set phones up with Veto as their device policy controller.
+    #[command(subcommand)]
+    Provision(ProvisionCommand),
     /// Generate an Ed25519 key pair for signing the policy feed.
     Keygen {
         /// Where to write the secret key (mode 0600; never overwritten).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum ProvisionCommand {
+    /// Print the Android Enterprise QR-code provisioning payload (JSON) for Veto.
+    Qr(provision::QrArgs),
 }
 
 #[derive(Subcommand)]
@@ -211,6 +222,7 @@ fn main() -> ExitCode {
         Command::Policy(PolicyCommand::Check { file }) => policy_check(&file),
         Command::Explain(e) => explain(e),
         Command::Keygen { out } => keygen(&out),
+        Command::Provision(ProvisionCommand::Qr(q)) => provision_qr(&q),
         Command::Policy(PolicyCommand::Sign { key, file, out }) => {
             policy_sign(&key, &file, out.as_deref())
         }
@@ -386,6 +398,14 @@ fn parse_now(arg: Option<&str>) -> Result<Timestamp, Fail> {
         }),
         None => Ok(now()),
     }
+}
+
+fn provision_qr(args: &provision::QrArgs) -> Outcome {
+    let payload = provision::qr_payload(args)?;
+    let json = serde_json::to_string_pretty(&payload)
+        .map_err(|e| format!("cannot write the payload as JSON: {e}"))?;
+    println!("{json}");
+    Ok(0)
 }
 
 fn keygen(out: &Path) -> Outcome {

@@ -960,3 +960,92 @@ fn a_compliant_profile_exits_0() {
         stdout(&o)
     );
 }
+
+// ---- provisioning ---------------------------------------------------------------------
+
+#[test]
+fn provision_qr_prints_the_payload_with_the_certificate_checksum() {
+    let o = veto(&[
+        "provision",
+        "qr",
+        "--apk",
+        &fx("apk/signed-v2-v3.apk"),
+        "--url",
+        "https://mdm.example.org/veto.apk",
+        "--skip-encryption",
+        "--leave-system-apps-enabled",
+        "--wifi-ssid",
+        "Gemeente-Gast",
+        "--wifi-security",
+        "wpa",
+        "--wifi-password",
+        "s3cret",
+        "--extra",
+        "policy_url=https://feed.example.org/policy.json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).is_empty());
+    let p: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    // apksigner verify --print-certs: 2b1d1564…46e5dc (tests/fixtures/apk/README.md).
+    assert_eq!(
+        p,
+        serde_json::json!({
+            "android.app.extra.PROVISIONING_DEVICE_ADMIN_COMPONENT_NAME": "app.veto/app.veto.trigger.VetoAdminReceiver",
+            "android.app.extra.PROVISIONING_DEVICE_ADMIN_PACKAGE_DOWNLOAD_LOCATION": "https://mdm.example.org/veto.apk",
+            "android.app.extra.PROVISIONING_DEVICE_ADMIN_SIGNATURE_CHECKSUM": "Kx0VZGvKwaOCQsqkwZJLAZECwshhS9WvVOx_bIhG5dw",
+            "android.app.extra.PROVISIONING_SKIP_ENCRYPTION": true,
+            "android.app.extra.PROVISIONING_LEAVE_ALL_SYSTEM_APPS_ENABLED": true,
+            "android.app.extra.PROVISIONING_WIFI_SSID": "Gemeente-Gast",
+            "android.app.extra.PROVISIONING_WIFI_SECURITY_TYPE": "WPA",
+            "android.app.extra.PROVISIONING_WIFI_PASSWORD": "s3cret",
+            "android.app.extra.PROVISIONING_ADMIN_EXTRAS_BUNDLE": {
+                "policy_url": "https://feed.example.org/policy.json"
+            }
+        })
+    );
+    // Only the three required keys without options.
+    let o = veto(&[
+        "provision",
+        "qr",
+        "--apk",
+        &fx("apk/signed-v2-v3.apk"),
+        "--url",
+        "https://mdm.example.org/veto.apk",
+    ]);
+    let p: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(p.as_object().unwrap().len(), 3);
+}
+
+#[test]
+fn provision_qr_errors_name_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let extras = dir.path().join("extras.json");
+    std::fs::write(&extras, r#"{"a": "b", "nested": {"x": 1}}"#).unwrap();
+    let url = "https://mdm.example.org/veto.apk";
+    let signed = fx("apk/signed-v2-v3.apk");
+    let cases: Vec<(Vec<String>, String)> = vec![
+        (vec!["--apk".into(), fx("apk/signed-v1-only.apk"), "--url".into(), url.into()],
+         format!("veto: --apk {}: signed with v1 (JAR signing) only (META-INF/KEY.RSA); the QR checksum is read from an APK Signature Scheme v2 or v3 signature: sign it with apksigner (v2 and v3 are on by default)", fx("apk/signed-v1-only.apk"))),
+        (vec!["--apk".into(), fx("apk/unsigned.apk"), "--url".into(), url.into()],
+         format!("veto: --apk {}: not signed with APK Signature Scheme v2 or v3 (no APK Signing Block before the ZIP central directory): sign it with apksigner", fx("apk/unsigned.apk"))),
+        (vec!["--apk".into(), fx("sample-inventory.json"), "--url".into(), url.into()],
+         format!("veto: --apk {}: not an APK: no ZIP end-of-central-directory record (an APK is a ZIP archive)", fx("sample-inventory.json"))),
+        (vec!["--apk".into(), fx("apk/nope.apk"), "--url".into(), url.into()],
+         format!("veto: --apk {}: no such file", fx("apk/nope.apk"))),
+        (vec!["--apk".into(), signed.clone(), "--url".into(), "http://mdm.example.org/veto.apk".into()],
+         "veto: --url: the phone downloads Veto from this address during setup and needs https://, found \"http://mdm.example.org/veto.apk\"".into()),
+        (vec!["--apk".into(), signed.clone(), "--url".into(), url.into(), "--extra".into(), "novalue".into()],
+         "veto: --extra \"novalue\": expected KEY=VALUE".into()),
+        (vec!["--apk".into(), signed.clone(), "--url".into(), url.into(), "--extras".into(), extras.display().to_string()],
+         format!("veto: --extras {}: nested: expected a string, a whole number or true/false, found {{\"x\":1}}", extras.display())),
+    ];
+    for (args, want) in cases {
+        let mut full = vec!["provision".to_string(), "qr".to_string()];
+        full.extend(args);
+        let full: Vec<&str> = full.iter().map(String::as_str).collect();
+        let o = veto(&full);
+        assert_eq!(code(&o), 2, "{full:?}");
+        assert_eq!(stderr(&o), format!("{want}\n"), "{full:?}");
+        assert!(stdout(&o).is_empty());
+    }
+}
