@@ -287,6 +287,7 @@ fn finding(
         next,
         deadline,
         degraded,
+        archived: pkg.archived,
     }
 }
 

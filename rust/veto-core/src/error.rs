@@ -95,7 +95,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 /// Parses JSON into `T`, naming the JSON path of the first bad value.
 ///
 /// `what` names the document ("inventory", "policy", ...) and starts the message.
-pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
+pub fn parse_json<T: serde::de::DeserializeOwned>(
     json: &str,
     kind: ErrorKind,
     what: &str,

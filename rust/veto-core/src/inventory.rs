@@ -51,6 +51,11 @@ pub struct Package {
     /// Currently suspended by a device policy.
     #[serde(default)]
     pub suspended: bool,
+    /// Archived (Android 15, `ApplicationInfo.isArchived`): the code is gone but the icon and
+    /// data stay, and one tap restores the app. Veto counts an archived app as present: a
+    /// barred archived app is a finding like any other.
+    #[serde(default)]
+    pub archived: bool,
 }
 
 impl Package {

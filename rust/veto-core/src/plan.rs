@@ -64,6 +64,10 @@ pub struct Finding {
     pub deadline: Timestamp,
     /// Why the step is weaker than the policy asks, if it is.
     pub degraded: Option<Degradation>,
+    /// The app is archived (Android 15): still a finding, because one tap restores it.
+    /// Written only when true; absent reads as false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub archived: bool,
 }
 
 /// Where a finding stands.

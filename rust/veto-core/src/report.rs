@@ -102,6 +102,9 @@ pub struct ReportedFinding {
     pub deadline: Timestamp,
     /// True when the device could not do what the policy asks.
     pub degraded: bool,
+    /// True when the app is archived (Android 15); written only when true.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub archived: bool,
 }
 
 /// A compliance report (`format` `veto-report/1`); `docs/reporting.md` is its reference.
@@ -199,6 +202,7 @@ fn reported_finding(f: &Finding) -> ReportedFinding {
         first_seen: f.first_seen,
         deadline: f.deadline,
         degraded: f.degraded.is_some(),
+        archived: f.archived,
     }
 }
 
@@ -280,7 +284,15 @@ fn finding_message(f: &Finding) -> String {
         Some(next) => format!("; {} from {}", next.action.name(), next.due),
         None => String::new(),
     };
-    format!("{} is barred (rules: {rules}): {now}{next}.", display(f))
+    let archived = if f.archived {
+        " (archived: one tap restores it)"
+    } else {
+        ""
+    };
+    format!(
+        "{}{archived} is barred (rules: {rules}): {now}{next}.",
+        display(f)
+    )
 }
 
 fn finding_data(f: &Finding) -> String {
@@ -453,6 +465,7 @@ mod tests {
             }),
             deadline: Timestamp::from_millis(86_400_000),
             degraded: None,
+            archived: false,
         }
     }
 

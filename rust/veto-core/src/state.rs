@@ -5,9 +5,10 @@
 //! a state file that cannot be read is never treated as empty: `veto-store` moves it
 //! aside and the plan says so.
 
+use crate::capabilities::{Capabilities, Role};
 use crate::error::{parse_json, Error, ErrorKind, Result};
 use crate::inventory::Inventory;
-use crate::plan::Plan;
+use crate::plan::{Plan, Warning};
 use crate::policy::Action;
 use crate::time::{Timestamp, DAY_MS};
 use serde::{Deserialize, Serialize};
@@ -42,6 +43,38 @@ pub struct PackageState {
     /// The last outcome of each enforcement action Veto took.
     #[serde(default)]
     pub applied: BTreeMap<Action, Applied>,
+    /// Device actions a plan asked for whose outcome is not recorded yet (write-ahead: noted
+    /// by `evaluate` before the shell calls the Device Policy Manager, settled by `record`,
+    /// reconciled by the next evaluation when the process died in between). Absent in state
+    /// files written before write-ahead existed, and when nothing is pending.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pending: BTreeMap<Action, Pending>,
+}
+
+/// A device action planned but not yet settled by an outcome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pending {
+    /// The `now` of the evaluation that planned it.
+    pub at: Timestamp,
+    /// Whether Veto was the device or profile owner when it planned the action: then nobody
+    /// else could set the package's suspended or hidden flag through device policy, so an
+    /// observed flag is Veto's own doing (see [`State::reconcile`]).
+    pub sole_admin: bool,
+}
+
+/// The warning code of a pending action that the observation shows applied but that Veto
+/// cannot attribute to itself (it is a delegate: the DPC may have done it).
+pub const PENDING_UNATTRIBUTED: &str = "pending_unattributed";
+
+/// The device actions that are written ahead: the ones that change the package through the
+/// Device Policy Manager or the package installer. `warn` (a notification) and `report` are
+/// simply planned again when their outcome is missing.
+pub fn is_written_ahead(action: Action) -> bool {
+    matches!(
+        action,
+        Action::Suspend | Action::Hide | Action::Uninstall | Action::Unsuspend | Action::Unhide
+    )
 }
 
 /// The outcome of one action Veto took.
@@ -164,6 +197,7 @@ impl State {
                     first_seen: f.first_seen,
                     last_seen: now,
                     applied: BTreeMap::new(),
+                    pending: BTreeMap::new(),
                 });
         }
         let present: std::collections::HashSet<&str> = inventory
@@ -174,7 +208,7 @@ impl State {
         self.packages.retain(|name, p| {
             let barred = plan.finding(name).is_some();
             let reversing = plan.reversals.iter().any(|r| r.package == *name);
-            if barred || reversing {
+            if barred || reversing || !p.pending.is_empty() {
                 return true;
             }
             if present.contains(name.as_str()) {
@@ -200,7 +234,10 @@ impl State {
                     first_seen: now,
                     last_seen: now,
                     applied: BTreeMap::new(),
+                    pending: BTreeMap::new(),
                 });
+            // The outcome settles the intent, whatever it says.
+            entry.pending.remove(&o.action);
             match (o.action, o.result) {
                 (Action::Unsuspend, OutcomeResult::Done) => {
                     entry.applied.remove(&Action::Suspend);
@@ -224,6 +261,118 @@ impl State {
                 }
             }
         }
+    }
+}
+
+impl State {
+    /// Write-ahead, step 1 (in `evaluate`, before the plan is returned): notes every device
+    /// action of `plan` as pending, replacing what was pending before for the package.
+    pub fn note_pending(&mut self, plan: &Plan, caps: &Capabilities, now: Timestamp) {
+        let sole_admin = matches!(caps.role, Role::DeviceOwner | Role::ProfileOwner);
+        for planned in plan.actions.iter().filter(|a| is_written_ahead(a.action)) {
+            let entry = self
+                .packages
+                .entry(planned.package.clone())
+                .or_insert_with(|| PackageState {
+                    first_seen: now,
+                    last_seen: now,
+                    applied: BTreeMap::new(),
+                    pending: BTreeMap::new(),
+                });
+            entry.pending.insert(
+                planned.action,
+                Pending {
+                    at: now,
+                    sole_admin,
+                },
+            );
+        }
+    }
+
+    /// Write-ahead, step 3 (at the start of the next `evaluate`): settles every action still
+    /// pending, i.e. planned but never recorded because the process died between the plan and
+    /// `record`, against what `inventory` shows.
+    ///
+    /// - `suspend` / `hide`: the package shows the flag → recorded as done by Veto (so Veto may
+    ///   reverse it later), provided Veto was the device or profile owner both when it planned
+    ///   the action and now: an owner is the only one who can set the flag through device
+    ///   policy in its profile. As a delegate the DPC (the EMM) can set it too, and the flag
+    ///   alone cannot tell whose call it was; then nothing is recorded, a
+    ///   [`PENDING_UNATTRIBUTED`] warning names the package, and Veto will never reverse it
+    ///   (it still counts as in effect, being observed). Flag not shown → dropped, so the
+    ///   engine plans the action again.
+    /// - `uninstall`: the package is gone → recorded as done; still there → planned again.
+    /// - `unsuspend` / `unhide`: the flag is gone → Veto's record of the suspension or hiding
+    ///   is cleared (nothing of Veto's is in effect any more, whoever cleared it); still set →
+    ///   planned again.
+    /// - A suspend, hide or reversal for a package that is gone is dropped.
+    ///
+    /// Returns the warnings for the plan.
+    pub fn reconcile(
+        &mut self,
+        inventory: &Inventory,
+        caps: &Capabilities,
+        now: Timestamp,
+    ) -> Vec<Warning> {
+        let owner_now = matches!(caps.role, Role::DeviceOwner | Role::ProfileOwner);
+        let mut warnings = Vec::new();
+        for (name, state) in &mut self.packages {
+            if state.pending.is_empty() {
+                continue;
+            }
+            let observed = inventory.packages.iter().find(|p| p.package == *name);
+            for (action, pending) in std::mem::take(&mut state.pending) {
+                let done = Applied {
+                    result: OutcomeResult::Done,
+                    at: now,
+                    detail: Some(format!(
+                        "observed after a restart; planned at {}, outcome never recorded",
+                        pending.at
+                    )),
+                };
+                match (action, observed) {
+                    (Action::Uninstall, None) => {
+                        state.applied.insert(action, done);
+                    }
+                    (Action::Suspend | Action::Hide, Some(pkg)) => {
+                        let shown = if action == Action::Suspend {
+                            pkg.suspended
+                        } else {
+                            pkg.hidden
+                        };
+                        if !shown {
+                            continue;
+                        }
+                        if pending.sole_admin && owner_now {
+                            state.applied.insert(action, done);
+                        } else {
+                            warnings.push(Warning::for_package(
+                                PENDING_UNATTRIBUTED,
+                                name,
+                                format!(
+                                    "{name} is {} and Veto planned that at {} but never learnt                                      the outcome; as a delegate it cannot tell its own call                                      from the device policy controller's, so it does not                                      count it as its own and will never undo it",
+                                    if action == Action::Suspend {
+                                        "suspended"
+                                    } else {
+                                        "hidden"
+                                    },
+                                    pending.at
+                                ),
+                            ));
+                        }
+                    }
+                    (Action::Unsuspend, Some(pkg)) if !pkg.suspended => {
+                        state.applied.remove(&Action::Suspend);
+                    }
+                    (Action::Unhide, Some(pkg)) if !pkg.hidden => {
+                        state.applied.remove(&Action::Hide);
+                    }
+                    // Not applied (or nothing left to apply it to): planned again if still due.
+                    _ => {}
+                }
+            }
+        }
+        warnings
     }
 }
 

@@ -104,6 +104,20 @@ pub extern "system" fn Java_app_veto_core_VetoNative_initTls<'local>(
         .resolve::<ThrowVetoException>()
 }
 
+/// `VetoNative.setProxy(proxyJson)`: the proxy for every later sync and flush in this process.
+#[no_mangle]
+pub extern "system" fn Java_app_veto_core_VetoNative_setProxy<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    proxy_json: JString<'local>,
+) {
+    env.with_env(|env| -> Result<(), Failure> {
+        let json = argument(env, &proxy_json, ErrorKind::BadManagedConfig, "proxyJson")?;
+        Ok(tls::set_proxy(&json)?)
+    })
+    .resolve::<ThrowVetoException>()
+}
+
 /// `VetoNative.syncPolicy(managedConfig, stateDir, nowMillis)`: the feed's sync status JSON.
 #[no_mangle]
 pub extern "system" fn Java_app_veto_core_VetoNative_syncPolicy<'local>(

@@ -58,11 +58,15 @@ pub fn evaluate(
     let store = StateStore::new(state_dir);
     let (mut state, state_warnings) = store.load()?;
     warnings.extend(state_warnings);
+    // Write-ahead: what a process death left pending is settled by this scan first.
+    warnings.extend(state.reconcile(&inventory, &capabilities, now));
 
     let policy = CompiledPolicy::new(policy);
     let mut plan = engine::evaluate(&inventory, &policy, &state, &capabilities, now);
     plan.warnings.extend(warnings);
     state.note_plan(&plan, &inventory, now);
+    // Write-ahead: the device actions are in the state before the shell sees the plan.
+    state.note_pending(&plan, &capabilities, now);
     store.save(&state)?;
 
     let feed = settings
@@ -600,6 +604,185 @@ mod tests {
 
         let second = plan(&evaluate(&inventory, "{}", PROFILE_OWNER, &state_dir, now).unwrap());
         assert_eq!(second["actions"], serde_json::json!([]), "{second:#}");
+    }
+
+    const SUSPEND_NOW: &str = r#"{"enforcement_action": "suspend", "grace_period_days": 0}"#;
+
+    fn tiktok_scan(suspended: bool) -> String {
+        serde_json::json!({"packages": [{"package": TIKTOK, "suspended": suspended}]}).to_string()
+    }
+
+    fn state_json(state_dir: &Path) -> serde_json::Value {
+        plan(&std::fs::read_to_string(state_dir.join("state.json")).unwrap())
+    }
+
+    #[test]
+    fn write_ahead_a_death_after_the_dpm_call_is_recorded_as_vetos_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Timestamp::from_millis(NOW);
+        let first = plan(
+            &evaluate(
+                &tiktok_scan(false),
+                SUSPEND_NOW,
+                PROFILE_OWNER,
+                dir.path(),
+                now,
+            )
+            .unwrap(),
+        );
+        assert_eq!(
+            actions_for(&first, TIKTOK)[0]["action"],
+            "suspend",
+            "{first:#}"
+        );
+        // On disk before the plan reached the shell.
+        let state = state_json(dir.path());
+        assert!(
+            state["packages"][TIKTOK]["pending"]["suspend"].is_object(),
+            "{state:#}"
+        );
+
+        // The shell suspended TikTok and the process died before `record`.
+        let later = Timestamp::from_millis(NOW + 600_000);
+        let second = plan(
+            &evaluate(
+                &tiktok_scan(true),
+                SUSPEND_NOW,
+                PROFILE_OWNER,
+                dir.path(),
+                later,
+            )
+            .unwrap(),
+        );
+        assert!(actions_for(&second, TIKTOK).is_empty(), "{second:#}");
+        let state = state_json(dir.path());
+        assert_eq!(
+            state["packages"][TIKTOK]["applied"]["suspend"]["result"], "done",
+            "{state:#}"
+        );
+        assert!(
+            state["packages"][TIKTOK].get("pending").is_none(),
+            "{state:#}"
+        );
+
+        // The rule is lifted (TikTok allowed): Veto undoes its own suspension.
+        let allowed = format!(r#"{{"allowed_packages": "{TIKTOK}"}}"#);
+        let third = plan(
+            &evaluate(
+                &tiktok_scan(true),
+                &allowed,
+                PROFILE_OWNER,
+                dir.path(),
+                later,
+            )
+            .unwrap(),
+        );
+        assert_eq!(
+            actions_for(&third, TIKTOK)[0]["action"],
+            "unsuspend",
+            "{third:#}"
+        );
+    }
+
+    #[test]
+    fn write_ahead_a_death_before_the_dpm_call_plans_the_action_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Timestamp::from_millis(NOW);
+        evaluate(
+            &tiktok_scan(false),
+            SUSPEND_NOW,
+            PROFILE_OWNER,
+            dir.path(),
+            now,
+        )
+        .unwrap();
+        let later = Timestamp::from_millis(NOW + 600_000);
+        let second = plan(
+            &evaluate(
+                &tiktok_scan(false),
+                SUSPEND_NOW,
+                PROFILE_OWNER,
+                dir.path(),
+                later,
+            )
+            .unwrap(),
+        );
+        assert_eq!(
+            actions_for(&second, TIKTOK)[0]["action"],
+            "suspend",
+            "{second:#}"
+        );
+        // Recorded this time: settled, and nothing more is planned.
+        record(&all_done(&second, "done"), dir.path(), later).unwrap();
+        let state = state_json(dir.path());
+        assert!(
+            state["packages"][TIKTOK].get("pending").is_none(),
+            "{state:#}"
+        );
+        let third = plan(
+            &evaluate(
+                &tiktok_scan(true),
+                SUSPEND_NOW,
+                PROFILE_OWNER,
+                dir.path(),
+                later,
+            )
+            .unwrap(),
+        );
+        assert!(third["actions"].as_array().unwrap().is_empty(), "{third:#}");
+    }
+
+    #[test]
+    fn write_ahead_an_old_state_file_without_pending_still_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("state.json"),
+            format!(
+                r#"{{"version": 1, "packages": {{"{TIKTOK}": {{"first_seen": "2026-11-01T09:00:00Z",
+                    "last_seen": "2026-11-02T09:00:00Z",
+                    "applied": {{"warn": {{"result": "done", "at": "2026-11-01T09:00:00Z"}}}}}}}}}}"#
+            ),
+        )
+        .unwrap();
+        let plan = plan(
+            &evaluate(
+                &tiktok_scan(false),
+                "{}",
+                PROFILE_OWNER,
+                dir.path(),
+                Timestamp::from_millis(NOW),
+            )
+            .unwrap(),
+        );
+        assert!(codes(&plan).is_empty(), "read, not quarantined: {plan:#}");
+        assert_eq!(
+            plan["findings"][0]["first_seen"], "2026-11-01T09:00:00Z",
+            "{plan:#}"
+        );
+    }
+
+    #[test]
+    fn write_ahead_a_delegate_does_not_claim_what_the_emm_suspended_meanwhile() {
+        let dir = tempfile::tempdir().unwrap();
+        let delegate = r#"{"role": "delegate", "delegated_scopes": ["delegation-package-access"]}"#;
+        let now = Timestamp::from_millis(NOW);
+        evaluate(&tiktok_scan(false), SUSPEND_NOW, delegate, dir.path(), now).unwrap();
+        // Died before the DPM call; meanwhile the EMM suspended TikTok itself.
+        let later = Timestamp::from_millis(NOW + 600_000);
+        let second =
+            plan(&evaluate(&tiktok_scan(true), SUSPEND_NOW, delegate, dir.path(), later).unwrap());
+        assert_eq!(
+            codes(&second),
+            [veto_core::state::PENDING_UNATTRIBUTED],
+            "{second:#}"
+        );
+        let allowed = format!(r#"{{"allowed_packages": "{TIKTOK}"}}"#);
+        let third =
+            plan(&evaluate(&tiktok_scan(true), &allowed, delegate, dir.path(), later).unwrap());
+        assert!(
+            third["actions"].as_array().unwrap().is_empty(),
+            "the EMM's suspension stays: {third:#}"
+        );
     }
 
     #[test]

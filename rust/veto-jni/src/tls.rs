@@ -9,12 +9,35 @@
 //! tools) Mozilla's roots compiled into the library are used and no set-up is needed.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 use veto_core::{Error, ErrorKind, Result};
+use veto_net::http::Proxy;
 use veto_net::{Net, Tls};
 
 /// Set once `VetoNative.initTls` succeeded.
 static READY: AtomicBool = AtomicBool::new(false);
+
+/// The device's proxy, from `VetoNative.setProxy`; `None` connects directly.
+static PROXY: Mutex<Option<Proxy>> = Mutex::new(None);
+
+/// `VetoNative.setProxy(proxyJson)`: parses the proxy and uses it for every later sync and
+/// flush in this process. A bad document changes nothing and is an error naming the field.
+pub fn set_proxy(proxy_json: &str) -> Result<()> {
+    let proxy = Proxy::from_json(proxy_json)?;
+    // A panic while the lock was held cannot leave a half-written Option: take it anyway.
+    *PROXY
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner()) = proxy;
+    Ok(())
+}
+
+fn proxy() -> Option<Proxy> {
+    PROXY
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone()
+}
 
 /// The trust used by this build: the platform's verifier on Android, webpki roots elsewhere.
 #[cfg(target_os = "android")]
@@ -71,7 +94,10 @@ fn net_if(missing_init: bool) -> Result<Net> {
              syncPolicy or flushReports",
         ));
     }
-    Ok(Net::new(TRUST))
+    Ok(Net {
+        proxy: proxy(),
+        ..Net::new(TRUST)
+    })
 }
 
 #[cfg(test)]
@@ -94,5 +120,21 @@ mod tests {
         if cfg!(not(target_os = "android")) {
             assert_eq!(net.tls, Tls::WebPki, "hosts need no platform set-up");
         }
+    }
+
+    #[test]
+    fn the_proxy_set_is_used_until_replaced_and_a_bad_one_changes_nothing() {
+        set_proxy(r#"{"url": "http://proxy.corp.example:3128", "exclude": ["*.corp.example"]}"#)
+            .unwrap();
+        let net = net_if(false).unwrap();
+        let proxy = net.proxy.expect("the proxy is used");
+        assert_eq!(proxy.url, "http://proxy.corp.example:3128");
+        assert_eq!(proxy.exclude, ["*.corp.example"]);
+        let error = set_proxy(r#"{"url": "ftp://x:1"}"#).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::BadManagedConfig);
+        assert!(error.message().starts_with("proxy: url: "), "{error}");
+        assert!(net_if(false).unwrap().proxy.is_some(), "unchanged");
+        set_proxy("{}").unwrap();
+        assert_eq!(net_if(false).unwrap().proxy, None);
     }
 }

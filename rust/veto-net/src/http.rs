@@ -1,8 +1,11 @@
-//! HTTPS transport: one place that decides TLS trust, timeouts, redirects and body limits.
+//! HTTPS transport: one place that decides TLS trust, timeouts, redirects, body limits and
+//! the proxy.
 //!
 //! Only `https://` URLs are used; redirects are never followed (a feed behind a redirect
 //! could be moved to plain HTTP or to another host); every exchange has a connect timeout
-//! and an overall timeout; response bodies are capped.
+//! and an overall timeout; response bodies are capped. With a [`Proxy`] (the device's, handed
+//! over by the shell) every request goes through it with HTTP `CONNECT`, so TLS still runs
+//! end to end with the server, except to hosts the proxy's exclusion list names.
 
 use std::time::Duration;
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
@@ -34,6 +37,125 @@ pub struct Net {
     pub timeout: Duration,
     /// Largest accepted response body, in bytes.
     pub max_body: u64,
+    /// The HTTP proxy to tunnel through; `None` connects directly.
+    pub proxy: Option<Proxy>,
+}
+
+/// An HTTP proxy, as Android describes it (`ProxyInfo`: host, port, exclusion list; a PAC
+/// file is resolved by the shell to the proxy it names). The JSON form, `setProxy`'s argument:
+/// `{"url": "http://host:port", "exclude": ["host", "*.suffix", ...]}`, or `{}` for none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proxy {
+    /// `http://host:port`.
+    pub url: String,
+    /// Hosts reached directly: exact names, or patterns where `*` stands for any run of
+    /// characters (`*.corp.example`, `10.*`); matched without regard to case.
+    pub exclude: Vec<String>,
+}
+
+impl Proxy {
+    /// Parses `setProxy`'s JSON: `Ok(None)` for `{}` (or a `null` / empty `url`) meaning a
+    /// direct connection. Errors are of kind `bad_managed_config` and name the field.
+    pub fn from_json(json: &str) -> Result<Option<Proxy>> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Doc {
+            #[serde(default)]
+            url: Option<String>,
+            #[serde(default)]
+            exclude: Vec<String>,
+        }
+        let doc: Doc = veto_core::error::parse_json(json, ErrorKind::BadManagedConfig, "proxy")?;
+        let url = match doc.url.as_deref().map(str::trim) {
+            None | Some("") => return Ok(None),
+            Some(url) => url,
+        };
+        let bad = |why: String| Error::new(ErrorKind::BadManagedConfig, format!("proxy: {why}"));
+        let rest = url
+            .get(..7)
+            .filter(|scheme| scheme.eq_ignore_ascii_case("http://"))
+            .map(|_| &url[7..])
+            .ok_or_else(|| {
+                bad(format!(
+                    "url: expected \"http://host:port\", found \"{}\"",
+                    shorten(url)
+                ))
+            })?;
+        let authority = rest.strip_suffix('/').unwrap_or(rest);
+        let port_ok = authority.rsplit_once(':').is_some_and(|(host, port)| {
+            !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0)
+        });
+        if !port_ok || authority.contains(['/', '@', '?', '#', ' ']) {
+            return Err(bad(format!(
+                "url: expected \"http://host:port\", found \"{}\"",
+                shorten(url)
+            )));
+        }
+        ureq::Proxy::new(&format!("http://{authority}")).map_err(|e| {
+            bad(format!(
+                "url: \"{}\" is not a usable proxy: {e}",
+                shorten(url)
+            ))
+        })?;
+        for (i, pattern) in doc.exclude.iter().enumerate() {
+            let pattern = pattern.trim();
+            if pattern.is_empty() || pattern.contains(['/', ':', ' ', '@']) {
+                return Err(bad(format!(
+                    "exclude[{i}]: expected a host name or a pattern such as \"*.corp.example\", \
+                     found \"{}\"",
+                    shorten(pattern)
+                )));
+            }
+        }
+        Ok(Some(Proxy {
+            url: format!("http://{authority}"),
+            exclude: doc.exclude.iter().map(|p| p.trim().to_owned()).collect(),
+        }))
+    }
+
+    /// Whether `host` is reached directly (it matches an exclusion pattern).
+    pub fn excludes(&self, host: &str) -> bool {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        self.exclude
+            .iter()
+            .any(|pattern| host_matches(pattern.as_bytes(), host.as_bytes()))
+    }
+
+    /// The proxy to use for `url`, or `None` when its host is excluded.
+    fn for_url(&self, url: &str) -> Result<Option<ureq::Proxy>> {
+        if host_of(url).is_some_and(|host| self.excludes(host)) {
+            return Ok(None);
+        }
+        ureq::Proxy::new(&self.url).map(Some).map_err(|e| {
+            Error::new(
+                ErrorKind::BadManagedConfig,
+                format!("proxy: url: \"{}\" is not a usable proxy: {e}", self.url),
+            )
+        })
+    }
+}
+
+/// The host of an `https://host[:port]/…` URL.
+fn host_of(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
+    if authority.starts_with('[') {
+        return authority.split_once(']').map(|(h, _)| &h[1..]);
+    }
+    Some(authority.split(':').next().unwrap_or(authority))
+}
+
+/// `*` matches any run of characters (dots included); everything else literally, ignoring
+/// ASCII case: Android's rule for the proxy exclusion list.
+fn host_matches(pattern: &[u8], host: &[u8]) -> bool {
+    match pattern.split_first() {
+        None => host.is_empty(),
+        Some((b'*', rest)) => (0..=host.len()).any(|skip| host_matches(rest, &host[skip..])),
+        Some((c, rest)) => host
+            .split_first()
+            .is_some_and(|(h, tail)| h.eq_ignore_ascii_case(c) && host_matches(rest, tail)),
+    }
 }
 
 /// 1 MiB: a policy with thousands of rules is still far below this.
@@ -47,10 +169,22 @@ impl Net {
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
             max_body: DEFAULT_MAX_BODY,
+            proxy: None,
         }
     }
 
-    fn agent(&self) -> Result<Agent> {
+    /// `METHOD url`, and the proxy when the request goes through one (for messages).
+    fn describe(&self, method: &str, url: &str) -> String {
+        match &self.proxy {
+            Some(proxy) if !host_of(url).is_some_and(|host| proxy.excludes(host)) => {
+                format!("{method} {} (via proxy {})", shorten(url), proxy.url)
+            }
+            _ => format!("{method} {}", shorten(url)),
+        }
+    }
+
+    /// The agent for a request to `url` (the proxy depends on its host).
+    fn agent(&self, url: &str) -> Result<Agent> {
         let roots = match &self.tls {
             Tls::Platform => RootCerts::PlatformVerifier,
             #[cfg(not(target_os = "android"))]
@@ -76,8 +210,11 @@ impl Net {
             .https_only(true)
             .max_redirects(0)
             .http_status_as_error(false)
-            // Environment proxies are a host-tool concern; devices use the network as is.
-            .proxy(None)
+            // Only the proxy handed over (the device's); environment variables are ignored.
+            .proxy(match &self.proxy {
+                Some(proxy) => proxy.for_url(url)?,
+                None => None,
+            })
             .timeout_connect(Some(self.connect_timeout))
             .timeout_global(Some(self.timeout))
             .user_agent(concat!("veto/", env!("CARGO_PKG_VERSION")))
@@ -117,8 +254,8 @@ pub(crate) enum Fetched {
 
 /// `GET url`, sending `If-None-Match` when we have an ETag.
 pub(crate) fn get(net: &Net, url: &str, etag: Option<&str>) -> Result<Fetched> {
-    let what = format!("GET {}", shorten(url));
-    let mut request = net.agent()?.get(url);
+    let what = net.describe("GET", url);
+    let mut request = net.agent(url)?.get(url);
     if let Some(etag) = etag {
         request = request.header("If-None-Match", etag);
     }
@@ -153,9 +290,9 @@ pub(crate) fn post_json(
     token: Option<&str>,
     idempotency_key: Option<&str>,
 ) -> Result<u16> {
-    let what = format!("POST {}", shorten(url));
+    let what = net.describe("POST", url);
     let mut request = net
-        .agent()?
+        .agent(url)?
         .post(url)
         .header("Content-Type", "application/json");
     if let Some(token) = token {
@@ -239,5 +376,59 @@ mod tests {
         );
         assert!(require_https("https://", "report_url").is_err());
         assert!(require_https("ftp://x", "report_url").is_err());
+    }
+
+    #[test]
+    fn proxy_json_reads_and_bad_fields_are_named() {
+        assert_eq!(Proxy::from_json("{}").unwrap(), None);
+        assert_eq!(Proxy::from_json(r#"{"url": ""}"#).unwrap(), None);
+        let proxy = Proxy::from_json(
+            r#"{"url": "http://proxy.corp.example:3128", "exclude": ["localhost", "*.corp.example"]}"#,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(proxy.url, "http://proxy.corp.example:3128");
+        assert!(proxy.excludes("localhost"));
+        assert!(proxy.excludes("Intranet.CORP.example"));
+        assert!(
+            !proxy.excludes("corp.example"),
+            "*. needs a subdomain, as on Android"
+        );
+        assert!(!proxy.excludes("feed.example"));
+        let cases = [
+            (
+                r#"{"url": "socks5://p:1080"}"#,
+                "proxy: url: expected \"http://host:port\"",
+            ),
+            (
+                r#"{"url": "http://p"}"#,
+                "proxy: url: expected \"http://host:port\"",
+            ),
+            (r#"{"url": "http://p:99999"}"#, "proxy: url: expected"),
+            (r#"{"url": 3}"#, "proxy: url: invalid type"),
+            (
+                r#"{"url": "http://p:1", "exclude": "x"}"#,
+                "proxy: exclude: invalid type",
+            ),
+            (
+                r#"{"url": "http://p:1", "exclude": ["a b"]}"#,
+                "proxy: exclude[0]: expected a host",
+            ),
+            (r#"{"host": "p"}"#, "proxy: host: unknown field `host`"),
+            ("[]", "proxy: expected a JSON object"),
+        ];
+        for (json, want) in cases {
+            let error = Proxy::from_json(json).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::BadManagedConfig, "{json}");
+            assert!(error.message().starts_with(want), "{json}: {error}");
+        }
+    }
+
+    #[test]
+    fn hosts_are_taken_from_urls() {
+        assert_eq!(host_of("https://feed.example/p.json"), Some("feed.example"));
+        assert_eq!(host_of("https://127.0.0.1:8443/p"), Some("127.0.0.1"));
+        assert_eq!(host_of("https://[::1]:8443/p"), Some("::1"));
+        assert_eq!(host_of("https://u@h.example:1?q"), Some("h.example"));
     }
 }

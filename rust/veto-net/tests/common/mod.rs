@@ -153,6 +153,7 @@ impl TestServer {
             connect_timeout: Duration::from_secs(2),
             timeout: Duration::from_millis(1500),
             max_body: veto_net::http::DEFAULT_MAX_BODY,
+            proxy: None,
         }
     }
 }

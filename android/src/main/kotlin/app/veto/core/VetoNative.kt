@@ -26,6 +26,15 @@ object VetoNative {
      */
     @JvmStatic external fun initTls(context: Context)
 
+    /**
+     * The proxy [syncPolicy] and [flushReports] use from now on, for the whole process:
+     * `{"url": "http://host:port", "exclude": ["host", "*.suffix", ...]}` (Android's `ProxyInfo`:
+     * host, port, exclusion list; a PAC file resolved to the proxy it names), or `{}` for a
+     * direct connection. Throws [VetoException] (`bad_managed_config`, naming the field) for a
+     * bad document, and then keeps the proxy set before.
+     */
+    @JvmStatic external fun setProxy(proxyJson: String)
+
     /** See [Core.evaluate]. Throws [VetoException]. */
     @JvmStatic external fun evaluate(
         inventoryJson: String,

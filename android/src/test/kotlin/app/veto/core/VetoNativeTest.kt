@@ -285,6 +285,39 @@ class VetoNativeTest {
     }
 
     @Test
+    fun `setProxy takes the device proxy, routes the feed through it, and names a bad field`() {
+        val proxyPort = closedPort()
+        val feedUrl = "https://127.0.0.1:${closedPort()}/policy.json"
+        val key = VetoTestHooks.storeFeedPolicyForTest(stateDir, FEED_POLICY, NOW)
+        val config = JSONObject().put("policy_url", feedUrl).put("policy_public_key", key).toString()
+        try {
+            VetoNative.setProxy("""{"url": "http://127.0.0.1:$proxyPort", "exclude": ["*.corp.example"]}""")
+            val status = JSONObject(VetoNative.syncPolicy(config, stateDir, NOW))
+            val message = status.getJSONObject("error").getString("message")
+            assertTrue(message.contains("via proxy http://127.0.0.1:$proxyPort"), status.toString())
+
+            for ((json, field) in listOf(
+                """{"url": "socks5://127.0.0.1:1080"}""" to "proxy: url:",
+                """{"url": "http://127.0.0.1:3128", "exclude": [7]}""" to "proxy: exclude[0]:",
+                "not json" to "proxy:",
+            )) {
+                val error = assertThrows<VetoException> { VetoNative.setProxy(json) }
+                assertEquals("bad_managed_config", error.kind, json)
+                assertTrue(error.message!!.startsWith(field), "$json: ${error.message}")
+            }
+            // A refused document leaves the proxy set before in place.
+            val again = JSONObject(VetoNative.syncPolicy(config, stateDir, NOW))
+            assertTrue(again.getJSONObject("error").getString("message").contains("via proxy"), again.toString())
+
+            VetoNative.setProxy("{}")
+            val direct = JSONObject(VetoNative.syncPolicy(config, stateDir, NOW))
+            assertFalse(direct.getJSONObject("error").getString("message").contains("via proxy"), direct.toString())
+        } finally {
+            VetoNative.setProxy("{}")
+        }
+    }
+
+    @Test
     fun `flushReports with nothing queued sends nothing`() {
         val config = JSONObject().put("report_url", "https://127.0.0.1:${closedPort()}/reports").toString()
         val summary = JSONObject(VetoNative.flushReports(config, stateDir, NOW))
