@@ -8,38 +8,25 @@ use std::path::Path;
 
 use veto_agent::reporting::{keep_for_report, queue_kept_report, PENDING_REPORT_FILE};
 use veto_core::report::HEARTBEAT_MS;
-use veto_core::{Inventory, Outcomes, Plan, Settings, Timestamp};
+use veto_core::{
+    evaluate, Capabilities, CompiledPolicy, Inventory, Outcomes, Plan, Policy, Settings, State,
+    Timestamp,
+};
 
+/// A non-compliant plan with two findings (TikTok and its Lite version, built-in catalog).
 fn plan() -> Plan {
-    Plan::from_json(
-        r#"{"generated_at": "2026-11-22T16:00:00Z",
-            "policy": {"version": 7, "mode": "denylist", "expires": null},
-            "compliant": false,
-            "findings": [
-              {"package": "a.suspend", "label": null, "rules": ["r"], "matches": [],
-               "first_seen": "2026-11-01T09:00:00Z", "step": "suspend", "action": "suspend",
-               "in_effect": ["warn"], "status": "due", "next": null,
-               "deadline": "2026-12-13T09:00:00Z", "degraded": null},
-              {"package": "b.uninstall", "label": null, "rules": ["r"], "matches": [],
-               "first_seen": "2026-11-01T09:00:00Z", "step": "uninstall", "action": "uninstall",
-               "in_effect": [], "status": "due", "next": null,
-               "deadline": "2026-12-13T09:00:00Z", "degraded": null},
-              {"package": "c.untouched", "label": null, "rules": ["r"], "matches": [],
-               "first_seen": "2026-11-01T09:00:00Z", "step": "hide", "action": "hide",
-               "in_effect": [], "status": "due", "next": null,
-               "deadline": "2026-12-13T09:00:00Z", "degraded": null}],
-            "reversals": [
-              {"package": "d.undone", "action": "unsuspend", "why": "allowed now"},
-              {"package": "e.kept", "action": "unhide", "why": "allowed now"}],
-            "actions": [
-              {"package": "a.suspend", "action": "suspend", "label": null, "reason": null, "deadline": null},
-              {"package": "b.uninstall", "action": "uninstall", "label": null, "reason": null, "deadline": null},
-              {"package": "c.untouched", "action": "hide", "label": null, "reason": null, "deadline": null},
-              {"package": "d.undone", "action": "unsuspend", "label": null, "reason": null, "deadline": null},
-              {"package": "e.kept", "action": "unhide", "label": null, "reason": null, "deadline": null}],
-            "warnings": []}"#,
+    let inventory = Inventory::from_json(
+        r#"{"packages": [{"package": "com.zhiliaoapp.musically"},
+                         {"package": "com.zhiliaoapp.musically.go"}]}"#,
     )
-    .unwrap()
+    .unwrap();
+    evaluate(
+        &inventory,
+        &CompiledPolicy::new(Policy::builtin()),
+        &State::new(),
+        &Capabilities::from_cli_list("profile-owner").unwrap(),
+        Timestamp::from_millis(1_700_000_000_000),
+    )
 }
 
 fn queued_files(dir: &Path) -> usize {

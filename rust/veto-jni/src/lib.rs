@@ -130,14 +130,9 @@ pub extern "system" fn Java_app_veto_core_VetoNative_syncPolicy<'local>(
     now_millis: jlong,
 ) -> JString<'local> {
     env.with_env(|env| -> Result<JString<'local>, Failure> {
-        let config = argument(
-            env,
-            &managed_config,
-            ErrorKind::BadManagedConfig,
-            "managedConfig",
-        )?;
-        let now = Timestamp::from_millis(now_millis);
-        let report = device(env, &state_dir)?.sync_policy(&config, now, tls::net)?;
+        let (config, device, now) =
+            network_arguments(env, &managed_config, &state_dir, now_millis)?;
+        let report = device.sync_policy(&config, now, tls::net)?;
         Ok(env.new_string(report.to_json())?)
     })
     .resolve::<ThrowVetoException>()
@@ -153,14 +148,9 @@ pub extern "system" fn Java_app_veto_core_VetoNative_flushReports<'local>(
     now_millis: jlong,
 ) -> JString<'local> {
     env.with_env(|env| -> Result<JString<'local>, Failure> {
-        let config = argument(
-            env,
-            &managed_config,
-            ErrorKind::BadManagedConfig,
-            "managedConfig",
-        )?;
-        let now = Timestamp::from_millis(now_millis);
-        let summary = device(env, &state_dir)?.flush_reports(&config, now, tls::net)?;
+        let (config, device, now) =
+            network_arguments(env, &managed_config, &state_dir, now_millis)?;
+        let summary = device.flush_reports(&config, now, tls::net)?;
         Ok(env.new_string(summary.to_json())?)
     })
     .resolve::<ThrowVetoException>()
@@ -176,6 +166,27 @@ pub extern "system" fn Java_app_veto_core_VetoNative_version<'local>(
         Ok(env.new_string(veto_agent::version().to_json())?)
     })
     .resolve::<ThrowVetoException>()
+}
+
+/// The arguments `syncPolicy` and `flushReports` share: the managed configuration, the device,
+/// the time.
+fn network_arguments(
+    env: &Env<'_>,
+    managed_config: &JString<'_>,
+    state_dir: &JString<'_>,
+    now_millis: jlong,
+) -> Result<(String, Device, Timestamp), Failure> {
+    let config = argument(
+        env,
+        managed_config,
+        ErrorKind::BadManagedConfig,
+        "managedConfig",
+    )?;
+    Ok((
+        config,
+        device(env, state_dir)?,
+        Timestamp::from_millis(now_millis),
+    ))
 }
 
 /// The device whose state directory is the `stateDir` argument.
