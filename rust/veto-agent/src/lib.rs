@@ -268,8 +268,9 @@ impl Device {
     }
 
     /// The policy this device enforces now, the warnings that explain it, and the feed and
-    /// report settings ([`choice::choose_policy`]). Remembers a valid configuration's policy
-    /// as the last good one.
+    /// report settings ([`choice::choose_policy`]). Like a device, it remembers a valid
+    /// configuration's policy as the last good one and moves damaged files aside: a tool that
+    /// must not touch a device's directory runs it on a copy.
     pub fn choose_policy(&self, managed_config: &str) -> Result<choice::Choice> {
         choice::choose_policy(managed_config, &self.state_dir)
     }
