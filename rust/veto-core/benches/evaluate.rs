@@ -5,6 +5,9 @@
 //! Run: `cargo bench -p veto-core --bench evaluate`. After criterion's report the bench
 //! prints the ratio reference / indexed from criterion's own estimates.
 
+// Benchmark set-up: an unwrap that fails stops the benchmark where the set-up is wrong.
+#![allow(clippy::unwrap_used)]
+
 use criterion::{criterion_group, BenchmarkId, Criterion};
 use std::hint::black_box;
 use veto_core::policy::{Matcher, Rule};

@@ -208,9 +208,8 @@ pub fn policy_from_config(cfg: &ManagedConfig) -> Result<(Policy, Vec<Warning>)>
     policy_from_config_with_base(cfg, None)
 }
 
-/// Warning code of a plan whose `policy_json` was ignored because the policy feed's
-/// policy is the base.
-pub const POLICY_JSON_IGNORED: &str = "policy_json_ignored";
+/// Warning code of a plan whose `policy_json` was ignored (defined in [`crate::codes`]).
+pub use crate::codes::POLICY_JSON_IGNORED;
 
 /// Like [`policy_from_config`], on top of `base` when one is given: the signed policy
 /// feed's last good policy replaces `policy_json` (and the built-in policy) as the base, and
@@ -225,7 +224,7 @@ pub fn policy_from_config_with_base(
     for key in cfg.keys() {
         if !KEYS.iter().any(|k| k.name == key) {
             warnings.push(Warning::new(
-                "unknown_config_key",
+                crate::codes::UNKNOWN_CONFIG_KEY,
                 format!("managed configuration: {key}: not a key Veto knows; ignored (see docs/managed-config.md)"),
             ));
         }

@@ -5,6 +5,7 @@
 //! outcomes of a plan are recorded in the state, evaluating again plans nothing new.
 
 use crate::capabilities::Capabilities;
+use crate::codes;
 use crate::inventory::{Inventory, Package};
 use crate::matcher::CompiledPolicy;
 use crate::plan::{
@@ -36,7 +37,7 @@ pub fn evaluate(
     if let Some(expires) = p.expires {
         if now >= expires {
             warnings.push(Warning::new(
-                "policy_expired",
+                codes::POLICY_EXPIRED,
                 format!(
                     "policy version {} expired at {expires}; Veto keeps enforcing it until a newer one arrives",
                     p.version
@@ -61,7 +62,7 @@ pub fn evaluate(
                 warnings.push(Warning {
                     rule: Some(r.rule.clone()),
                     ..Warning::for_package(
-                        "protected_match",
+                        codes::PROTECTED_MATCH,
                         &pkg.package,
                         format!(
                             "rule {:?} matches {} ({why}); Veto never acts on it",
@@ -87,7 +88,7 @@ pub fn evaluate(
 
     for ((wanted, chosen), (count, why)) in degradations {
         warnings.push(Warning::new(
-            "degraded",
+            codes::DEGRADED,
             format!(
                 "{} degraded to {} for {count} package{}: {why}",
                 wanted.name(),
@@ -363,7 +364,7 @@ fn undo(
             });
         } else {
             warnings.push(Warning::for_package(
-                "cannot_reverse",
+                codes::CANNOT_REVERSE,
                 &pkg.package,
                 format!(
                     "Veto {} {} earlier and should undo it ({why}), but as {} it no longer may",

@@ -30,6 +30,46 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind, in declaration order: the one list of error codes (with
+    /// [`ErrorKind::meaning`]), which `docs/contract.md` must list (a test checks). A new kind
+    /// goes here too; the exhaustive `match` in [`ErrorKind::code`] and
+    /// [`ErrorKind::meaning`] makes sure it gets a code and a meaning.
+    pub const ALL: [ErrorKind; 9] = [
+        ErrorKind::BadInventory,
+        ErrorKind::BadPolicy,
+        ErrorKind::BadManagedConfig,
+        ErrorKind::BadCapabilities,
+        ErrorKind::BadOutcomes,
+        ErrorKind::BadState,
+        ErrorKind::Io,
+        ErrorKind::Feed,
+        ErrorKind::Internal,
+    ];
+
+    /// The kind whose [`code`](ErrorKind::code) is `code`, if any.
+    pub fn from_code(code: &str) -> Option<ErrorKind> {
+        ErrorKind::ALL.into_iter().find(|kind| kind.code() == code)
+    }
+
+    /// What the kind means, in one line (docs/contract.md, "Codes").
+    pub fn meaning(self) -> &'static str {
+        match self {
+            ErrorKind::BadInventory => "The inventory document is malformed; nothing is written.",
+            ErrorKind::BadPolicy => "A policy document is malformed or inconsistent.",
+            ErrorKind::BadManagedConfig => {
+                "A managed-configuration value, or the proxy, is malformed."
+            }
+            ErrorKind::BadCapabilities => "The capabilities document or list is malformed.",
+            ErrorKind::BadOutcomes => "The outcomes the shell reported are malformed.",
+            ErrorKind::BadState => "A state file is corrupt or of an unknown version.",
+            ErrorKind::Io => "A file or the state directory could not be read or written.",
+            ErrorKind::Feed => {
+                "The policy feed or the report endpoint failed or sent something unacceptable."
+            }
+            ErrorKind::Internal => "A bug in Veto: a caught panic or a failed JNI call.",
+        }
+    }
+
     /// The stable code used in JSON and in `VetoException.kind`.
     pub fn code(self) -> &'static str {
         match self {

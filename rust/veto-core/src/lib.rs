@@ -15,6 +15,7 @@
 
 pub mod capabilities;
 pub mod catalog;
+pub mod codes;
 pub mod config;
 pub mod digest;
 pub mod engine;

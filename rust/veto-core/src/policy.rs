@@ -520,7 +520,7 @@ impl Policy {
             if let Matcher::Pattern(p) = &rule.matcher {
                 if p.is_too_broad() {
                     out.push(Warning::for_rule(
-                        "too_broad",
+                        crate::codes::TOO_BROAD,
                         &rule.id,
                         format!(
                             "rule {:?}: pattern {:?} matches almost every app; name the publisher's prefix (e.g. \"com.ss.android.ugc.*\")",
@@ -540,7 +540,7 @@ impl Policy {
                 .find(|name| rule.matcher.matches_name(name))
             {
                 out.push(Warning::for_rule(
-                    "protected_match",
+                    crate::codes::PROTECTED_MATCH,
                     &rule.id,
                     format!(
                         "rule {:?} matches protected package {hit:?}; Veto will never act on it",
@@ -550,7 +550,7 @@ impl Policy {
             }
             if let Some(first) = seen.insert(&rule.matcher, &rule.id) {
                 out.push(Warning::for_rule(
-                    "duplicate_rule",
+                    crate::codes::DUPLICATE_RULE,
                     &rule.id,
                     format!(
                         "rule {:?} matches the same {} {:?} as rule {first:?}",
@@ -565,7 +565,7 @@ impl Policy {
             if let Matcher::Pattern(p) = &a.matcher {
                 if p.is_too_broad() && self.mode == Mode::Denylist {
                     out.push(Warning::new(
-                        "too_broad",
+                        crate::codes::TOO_BROAD,
                         format!(
                             "allow entry {:?} exempts almost every app from the denylist",
                             p.as_str()
@@ -576,7 +576,7 @@ impl Policy {
         }
         if self.mode == Mode::Allowlist && self.allow.is_empty() {
             out.push(Warning::new(
-                "empty_allowlist",
+                crate::codes::EMPTY_ALLOWLIST,
                 "allowlist mode with an empty allow list: every non-system app is a finding",
             ));
         }

@@ -14,6 +14,7 @@ use crate::error::{parse_json, ErrorKind, Result};
 use crate::inventory::{Inventory, Package};
 use crate::plan::{Finding, Plan, PolicySummary, Reversal, Status, Warning};
 use crate::policy::Action;
+use crate::state::{OutcomeResult, Outcomes};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -204,6 +205,113 @@ fn reported_finding(f: &Finding) -> ReportedFinding {
         degraded: f.degraded.is_some(),
         archived: f.archived,
     }
+}
+
+/// A device whose compliance does not change still reports this often, so the organisation can
+/// tell a quiet device from a dead one. Sweeps run every 15 minutes or more often; queueing each
+/// would flood the bounded queue with identical reports.
+pub const HEARTBEAT_MS: i64 = 6 * 3_600_000;
+
+/// What `evaluate` returns to the shell: the plan and, as one more top-level field, the keyed
+/// app states for the EMM. One typed document (docs/decisions/0002): its JSON is the plan's
+/// fields followed by `keyed_states`, so readers of the plan that ignore unknown fields read it
+/// as a plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    /// The plan.
+    #[serde(flatten)]
+    pub plan: Plan,
+    /// The keyed app states ([`keyed_states`]).
+    pub keyed_states: Vec<KeyedState>,
+}
+
+impl Evaluation {
+    /// The document as JSON (docs/contract.md, "JNI").
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("evaluation serialises")
+    }
+
+    /// Reads the document back (tools and tests).
+    pub fn from_json(json: &str) -> Result<Evaluation> {
+        parse_json(json, ErrorKind::BadOutcomes, "evaluation")
+    }
+}
+
+/// The part of a plan a report's reader cares about: if it is unchanged, a new report says
+/// nothing new.
+pub fn compliance_summary(plan: &Plan) -> serde_json::Value {
+    let findings: Vec<serde_json::Value> = plan
+        .findings
+        .iter()
+        .map(|f| serde_json::json!([f.package, f.rules, f.step, f.status, f.in_effect]))
+        .collect();
+    let reversals: Vec<(&str, Action)> = plan
+        .reversals
+        .iter()
+        .map(|r| (r.package.as_str(), r.action))
+        .collect();
+    let mut warnings: Vec<&str> = plan.warnings.iter().map(|w| w.code.as_str()).collect();
+    warnings.sort_unstable();
+    warnings.dedup();
+    serde_json::json!({
+        "policy": plan.policy.version,
+        "compliant": plan.compliant,
+        "findings": findings,
+        "reversals": reversals,
+        "warnings": warnings,
+    })
+}
+
+/// Whether a report of `summary` ([`compliance_summary`]) is worth queueing at `now`, given the
+/// summary and time of the last report queued (`None`: never, or its record was lost, which
+/// costs one extra report): when the summary changed, or after [`HEARTBEAT_MS`].
+pub fn worth_reporting(
+    last: Option<(&serde_json::Value, Timestamp)>,
+    summary: &serde_json::Value,
+    now: Timestamp,
+) -> bool {
+    match last {
+        Some((last, at)) => last != summary || now.millis() - at.millis() >= HEARTBEAT_MS,
+        None => true,
+    }
+}
+
+/// What the executor's outcomes change in a plan, as the next evaluation would see it: a
+/// finding whose due action was done is `enforced` (the action in effect), one whose action
+/// failed or waits for the user is `failed`; a reversal that was done is gone. Actions with an
+/// outcome leave the to-do list.
+pub fn apply_outcomes(plan: &mut Plan, outcomes: &Outcomes) {
+    let result_of = |package: &str, action: Action| {
+        outcomes
+            .outcomes
+            .iter()
+            .find(|o| o.package == package && o.action == action)
+            .map(|o| o.result)
+    };
+    for finding in &mut plan.findings {
+        let Some(action) = finding.action else {
+            continue;
+        };
+        match result_of(&finding.package, action) {
+            Some(OutcomeResult::Done) => {
+                finding.action = None;
+                finding.status = Status::Enforced;
+                if action != Action::Report && !finding.in_effect.contains(&action) {
+                    finding.in_effect.push(action);
+                    finding.in_effect.sort();
+                }
+            }
+            Some(OutcomeResult::Failed | OutcomeResult::PendingUser) => {
+                finding.action = None;
+                finding.status = Status::Failed;
+            }
+            None => {}
+        }
+    }
+    plan.reversals
+        .retain(|r| result_of(&r.package, r.action) != Some(OutcomeResult::Done));
+    plan.actions
+        .retain(|a| result_of(&a.package, a.action).is_none());
 }
 
 /// Severity of a keyed app state.
@@ -704,5 +812,119 @@ mod tests {
         assert!(states
             .iter()
             .any(|s| s.key == "finding:com.zhiliaoapp.musically"));
+    }
+
+    fn plan_for_outcomes() -> Plan {
+        Plan::from_json(
+            r#"{"generated_at": "2026-11-22T16:00:00Z",
+                "policy": {"version": 7, "mode": "denylist", "expires": null},
+                "compliant": false,
+                "findings": [
+                  {"package": "a.suspend", "label": null, "rules": ["r"], "matches": [],
+                   "first_seen": "2026-11-01T09:00:00Z", "step": "suspend", "action": "suspend",
+                   "in_effect": ["warn"], "status": "due", "next": null,
+                   "deadline": "2026-12-13T09:00:00Z", "degraded": null},
+                  {"package": "b.uninstall", "label": null, "rules": ["r"], "matches": [],
+                   "first_seen": "2026-11-01T09:00:00Z", "step": "uninstall", "action": "uninstall",
+                   "in_effect": [], "status": "due", "next": null,
+                   "deadline": "2026-12-13T09:00:00Z", "degraded": null},
+                  {"package": "c.untouched", "label": null, "rules": ["r"], "matches": [],
+                   "first_seen": "2026-11-01T09:00:00Z", "step": "hide", "action": "hide",
+                   "in_effect": [], "status": "due", "next": null,
+                   "deadline": "2026-12-13T09:00:00Z", "degraded": null}],
+                "reversals": [
+                  {"package": "d.undone", "action": "unsuspend", "why": "allowed now"},
+                  {"package": "e.kept", "action": "unhide", "why": "allowed now"}],
+                "actions": [
+                  {"package": "a.suspend", "action": "suspend", "label": null, "reason": null, "deadline": null},
+                  {"package": "b.uninstall", "action": "uninstall", "label": null, "reason": null, "deadline": null},
+                  {"package": "c.untouched", "action": "hide", "label": null, "reason": null, "deadline": null},
+                  {"package": "d.undone", "action": "unsuspend", "label": null, "reason": null, "deadline": null},
+                  {"package": "e.kept", "action": "unhide", "label": null, "reason": null, "deadline": null}],
+                "warnings": []}"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn outcomes_change_statuses_as_the_next_evaluation_would() {
+        let mut plan = plan_for_outcomes();
+        let outcomes = Outcomes::from_json(
+            r#"{"outcomes": [
+                {"package": "a.suspend", "action": "suspend", "result": "done"},
+                {"package": "b.uninstall", "action": "uninstall", "result": "pending_user"},
+                {"package": "d.undone", "action": "unsuspend", "result": "done"},
+                {"package": "e.kept", "action": "unhide", "result": "failed", "detail": "refused"}]}"#,
+        )
+        .unwrap();
+        apply_outcomes(&mut plan, &outcomes);
+
+        let a = plan.finding("a.suspend").unwrap();
+        assert_eq!((a.status, a.action), (Status::Enforced, None));
+        assert_eq!(a.in_effect, [Action::Warn, Action::Suspend]);
+        let b = plan.finding("b.uninstall").unwrap();
+        assert_eq!((b.status, b.action), (Status::Failed, None));
+        assert!(b.in_effect.is_empty());
+        let c = plan.finding("c.untouched").unwrap();
+        assert_eq!(
+            (c.status, c.action),
+            (Status::Due, Some(Action::Hide)),
+            "no outcome, no change"
+        );
+        let reversals: Vec<&str> = plan.reversals.iter().map(|r| r.package.as_str()).collect();
+        assert_eq!(reversals, ["e.kept"], "a failed undo is still to do");
+        let actions: Vec<&str> = plan.actions.iter().map(|a| a.package.as_str()).collect();
+        assert_eq!(actions, ["c.untouched"]);
+        assert!(
+            !plan.compliant,
+            "findings stay findings until a scan shows them gone"
+        );
+    }
+
+    #[test]
+    fn unchanged_compliance_is_worth_reporting_only_after_the_heartbeat_or_a_loss() {
+        let summary = compliance_summary(&plan_for_outcomes());
+        let at = Timestamp::from_millis(0);
+        assert!(!worth_reporting(
+            Some((&summary, at)),
+            &summary,
+            Timestamp::from_millis(1)
+        ));
+        assert!(worth_reporting(
+            Some((&summary, at)),
+            &summary,
+            Timestamp::from_millis(HEARTBEAT_MS)
+        ));
+        assert!(
+            worth_reporting(None, &summary, Timestamp::from_millis(1)),
+            "a lost record costs one extra report"
+        );
+        let mut changed = plan_for_outcomes();
+        changed.findings.pop();
+        assert!(worth_reporting(
+            Some((&summary, at)),
+            &compliance_summary(&changed),
+            Timestamp::from_millis(1)
+        ));
+    }
+
+    #[test]
+    fn the_evaluation_document_is_the_plan_plus_keyed_states() {
+        let plan = plan_for_outcomes();
+        let evaluation = Evaluation {
+            keyed_states: keyed_states(&plan, None),
+            plan: plan.clone(),
+        };
+        let json = evaluation.to_json();
+        assert!(
+            json.starts_with(&plan.to_json()[..plan.to_json().len() - 1]),
+            "{json}"
+        );
+        assert!(
+            json.ends_with("]}") && json.contains(",\"keyed_states\":[{"),
+            "{json}"
+        );
+        assert_eq!(Plan::from_json(&json).unwrap(), plan, "read as a plan");
+        assert_eq!(Evaluation::from_json(&json).unwrap(), evaluation);
     }
 }

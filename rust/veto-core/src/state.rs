@@ -63,9 +63,9 @@ pub struct Pending {
     pub sole_admin: bool,
 }
 
-/// The warning code of a pending action that the observation shows applied but that Veto
-/// cannot attribute to itself (it is a delegate: the DPC may have done it).
-pub const PENDING_UNATTRIBUTED: &str = "pending_unattributed";
+/// The warning code of a pending action that shows applied but that Veto cannot attribute to
+/// itself (defined in [`crate::codes`]).
+pub use crate::codes::PENDING_UNATTRIBUTED;
 
 /// The device actions that are written ahead: the ones that change the package through the
 /// Device Policy Manager or the package installer. `warn` (a notification) and `report` are

@@ -1,6 +1,9 @@
 //! The decision engine, end to end through the public API: ladder timing, degradation,
 //! idempotence, reversal and protection.
 
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used)]
+
 use proptest::prelude::*;
 use veto_core::policy::{AllowEntry, Matcher, Rule, Step};
 use veto_core::state::{Outcome, OutcomeResult};

@@ -2,6 +2,9 @@
 //! pending before the shell acts, `record` settles them, and the next evaluation reconciles
 //! whatever a process death left pending against what the scan shows. Also archived apps.
 
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used)]
+
 use veto_core::state::{Outcome, OutcomeResult, PENDING_UNATTRIBUTED};
 use veto_core::time::DAY_MS;
 use veto_core::{

@@ -9,8 +9,6 @@ use jni::objects::{JThrowable, JValue};
 use jni::strings::{JNIStr, JNIString};
 use jni::{jni_sig, jni_str, Env};
 use veto_core::error::Error;
-#[cfg(any(test, feature = "test-hooks"))]
-use veto_core::error::ErrorKind;
 
 /// The Java class every failure is thrown as; its `(String kind, String message)` constructor
 /// is part of the contract with `android/src/main/kotlin/app/veto/core/VetoException.kt`.
@@ -62,43 +60,6 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
         "(no message)"
     };
     format!("libveto panicked: {text}")
-}
-
-/// Every `ErrorKind`, so that tests and test hooks can cover them all; the `match` in
-/// [`kind_is_listed`] stops this list from silently missing a new kind.
-#[cfg(any(test, feature = "test-hooks"))]
-pub const ALL_KINDS: [ErrorKind; 9] = [
-    ErrorKind::BadInventory,
-    ErrorKind::BadPolicy,
-    ErrorKind::BadManagedConfig,
-    ErrorKind::BadCapabilities,
-    ErrorKind::BadOutcomes,
-    ErrorKind::BadState,
-    ErrorKind::Io,
-    ErrorKind::Feed,
-    ErrorKind::Internal,
-];
-
-#[cfg(any(test, feature = "test-hooks"))]
-#[allow(dead_code)] // exists for its exhaustive match
-const fn kind_is_listed(kind: ErrorKind) -> bool {
-    match kind {
-        ErrorKind::BadInventory
-        | ErrorKind::BadPolicy
-        | ErrorKind::BadManagedConfig
-        | ErrorKind::BadCapabilities
-        | ErrorKind::BadOutcomes
-        | ErrorKind::BadState
-        | ErrorKind::Io
-        | ErrorKind::Feed
-        | ErrorKind::Internal => true,
-    }
-}
-
-/// The `ErrorKind` whose code is `code`, if any.
-#[cfg(any(test, feature = "test-hooks"))]
-pub fn kind_from_code(code: &str) -> Option<ErrorKind> {
-    ALL_KINDS.into_iter().find(|kind| kind.code() == code)
 }
 
 /// The error policy of every entry point: failures and panics become a pending
@@ -176,10 +137,11 @@ fn throw_veto_exception(env: &mut Env<'_>, kind: &str, message: &str) -> jni::er
 #[cfg(test)]
 mod tests {
     use super::*;
+    use veto_core::error::ErrorKind;
 
     #[test]
     fn core_errors_keep_their_kind_code_and_message() {
-        for kind in ALL_KINDS {
+        for kind in ErrorKind::ALL {
             let failure =
                 Failure::from(Error::new(kind, "inventory: packages[3].package: missing"));
             let (code, message) = exception_parts(&failure);
@@ -190,7 +152,7 @@ mod tests {
 
     #[test]
     fn every_kind_has_a_distinct_code_that_maps_back() {
-        let codes: Vec<&str> = ALL_KINDS.iter().map(|kind| kind.code()).collect();
+        let codes: Vec<&str> = ErrorKind::ALL.iter().map(|kind| kind.code()).collect();
         assert_eq!(
             codes,
             [
@@ -205,10 +167,10 @@ mod tests {
                 "internal"
             ]
         );
-        for kind in ALL_KINDS {
-            assert_eq!(kind_from_code(kind.code()), Some(kind));
+        for kind in ErrorKind::ALL {
+            assert_eq!(ErrorKind::from_code(kind.code()), Some(kind));
         }
-        assert_eq!(kind_from_code("no_such_kind"), None);
+        assert_eq!(ErrorKind::from_code("no_such_kind"), None);
     }
 
     #[test]

@@ -1,14 +1,13 @@
 //! The JNI boundary: thin entry points for `app.veto.core.VetoNative` (libveto.so).
 //!
-//! Each entry point copies its `String` arguments out of Java, calls the plain-Rust function
-//! in [`ops`], and copies the JSON result back. Every failure and every panic becomes an
-//! `app.veto.core.VetoException` in [`error`]; nothing unwinds into the JVM. There is no global
-//! state besides logging and the TLS set-up ([`tls`]): everything lasting lives in the files
-//! under `stateDir`.
+//! Each entry point copies its `String` arguments out of Java, reads the JSON documents into
+//! `veto-core`'s types, calls `veto_agent::Device` (which holds all of the device's logic), and
+//! copies the resulting document back as JSON. Every failure and every panic becomes an
+//! `app.veto.core.VetoException` in [`error`]; nothing unwinds into the JVM. Process-wide state
+//! is only logging ([`setup`]) and the TLS set-up and proxy ([`tls`]): everything lasting lives
+//! in the files under `stateDir`.
 
 mod error;
-mod ops;
-mod reporting;
 mod setup;
 mod tls;
 
@@ -17,8 +16,9 @@ use std::path::PathBuf;
 use jni::objects::{JClass, JObject, JString};
 use jni::sys::jlong;
 use jni::{Env, EnvUnowned};
+use veto_agent::Device;
 use veto_core::error::{Error, ErrorKind};
-use veto_core::time::Timestamp;
+use veto_core::{Capabilities, Inventory, Outcomes, Timestamp};
 
 use crate::error::{Failure, ThrowVetoException};
 
@@ -35,7 +35,8 @@ pub extern "system" fn Java_app_veto_core_VetoNative_init<'local>(
     .resolve::<ThrowVetoException>()
 }
 
-/// `VetoNative.evaluate(inventory, managedConfig, capabilities, stateDir, nowMillis)`: the plan.
+/// `VetoNative.evaluate(inventory, managedConfig, capabilities, stateDir, nowMillis)`: the plan
+/// with the keyed app states (`veto_core::report::Evaluation`).
 #[no_mangle]
 pub extern "system" fn Java_app_veto_core_VetoNative_evaluate<'local>(
     mut env: EnvUnowned<'local>,
@@ -48,6 +49,7 @@ pub extern "system" fn Java_app_veto_core_VetoNative_evaluate<'local>(
 ) -> JString<'local> {
     env.with_env(|env| -> Result<JString<'local>, Failure> {
         let inventory = argument(env, &inventory, ErrorKind::BadInventory, "inventory")?;
+        let inventory = Inventory::from_json(&inventory)?;
         // A missing configuration is a bad one: it falls back to the last good policy (the
         // core reports JSON `null` as "expected a JSON object") instead of failing.
         let managed_config = if managed_config.is_null() {
@@ -61,15 +63,14 @@ pub extern "system" fn Java_app_veto_core_VetoNative_evaluate<'local>(
             ErrorKind::BadCapabilities,
             "capabilities",
         )?;
-        let state_dir = PathBuf::from(argument(env, &state_dir, ErrorKind::Io, "stateDir")?);
-        let plan = ops::evaluate(
+        let capabilities = Capabilities::from_json(&capabilities)?;
+        let evaluation = device(env, &state_dir)?.evaluate(
             &inventory,
             &managed_config,
             &capabilities,
-            &state_dir,
             Timestamp::from_millis(now_millis),
         )?;
-        Ok(env.new_string(plan)?)
+        Ok(env.new_string(evaluation.to_json())?)
     })
     .resolve::<ThrowVetoException>()
 }
@@ -85,9 +86,10 @@ pub extern "system" fn Java_app_veto_core_VetoNative_record<'local>(
 ) -> JString<'local> {
     env.with_env(|env| -> Result<JString<'local>, Failure> {
         let outcomes = argument(env, &outcomes, ErrorKind::BadOutcomes, "outcomes")?;
-        let state_dir = PathBuf::from(argument(env, &state_dir, ErrorKind::Io, "stateDir")?);
-        let summary = ops::record(&outcomes, &state_dir, Timestamp::from_millis(now_millis))?;
-        Ok(env.new_string(summary)?)
+        let outcomes = Outcomes::from_json(&outcomes)?;
+        let recorded =
+            device(env, &state_dir)?.record(&outcomes, Timestamp::from_millis(now_millis))?;
+        Ok(env.new_string(recorded.to_json())?)
     })
     .resolve::<ThrowVetoException>()
 }
@@ -127,10 +129,11 @@ pub extern "system" fn Java_app_veto_core_VetoNative_syncPolicy<'local>(
     state_dir: JString<'local>,
     now_millis: jlong,
 ) -> JString<'local> {
-    env.with_env(|env| {
-        network_call(env, &managed_config, &state_dir, now_millis, |c, d, t| {
-            ops::sync_policy(c, d, t, tls::net)
-        })
+    env.with_env(|env| -> Result<JString<'local>, Failure> {
+        let (config, device, now) =
+            network_arguments(env, &managed_config, &state_dir, now_millis)?;
+        let report = device.sync_policy(&config, now, tls::net)?;
+        Ok(env.new_string(report.to_json())?)
     })
     .resolve::<ThrowVetoException>()
 }
@@ -144,35 +147,13 @@ pub extern "system" fn Java_app_veto_core_VetoNative_flushReports<'local>(
     state_dir: JString<'local>,
     now_millis: jlong,
 ) -> JString<'local> {
-    env.with_env(|env| {
-        network_call(env, &managed_config, &state_dir, now_millis, |c, d, t| {
-            ops::flush_reports(c, d, t, tls::net)
-        })
+    env.with_env(|env| -> Result<JString<'local>, Failure> {
+        let (config, device, now) =
+            network_arguments(env, &managed_config, &state_dir, now_millis)?;
+        let summary = device.flush_reports(&config, now, tls::net)?;
+        Ok(env.new_string(summary.to_json())?)
     })
     .resolve::<ThrowVetoException>()
-}
-
-/// The shared body of the network entry points: same arguments, one operation.
-fn network_call<'local>(
-    env: &mut Env<'local>,
-    managed_config: &JString<'_>,
-    state_dir: &JString<'_>,
-    now_millis: jlong,
-    operation: impl FnOnce(&str, &std::path::Path, Timestamp) -> veto_core::Result<String>,
-) -> Result<JString<'local>, Failure> {
-    let managed_config = argument(
-        env,
-        managed_config,
-        ErrorKind::BadManagedConfig,
-        "managedConfig",
-    )?;
-    let state_dir = PathBuf::from(argument(env, state_dir, ErrorKind::Io, "stateDir")?);
-    let json = operation(
-        &managed_config,
-        &state_dir,
-        Timestamp::from_millis(now_millis),
-    )?;
-    Ok(env.new_string(json)?)
 }
 
 /// `VetoNative.version()`: `{"veto": "<version>", "catalog": {"version": N, "entries": M}}`.
@@ -181,8 +162,37 @@ pub extern "system" fn Java_app_veto_core_VetoNative_version<'local>(
     mut env: EnvUnowned<'local>,
     _class: JClass<'local>,
 ) -> JString<'local> {
-    env.with_env(|env| -> Result<JString<'local>, Failure> { Ok(env.new_string(ops::version())?) })
-        .resolve::<ThrowVetoException>()
+    env.with_env(|env| -> Result<JString<'local>, Failure> {
+        Ok(env.new_string(veto_agent::version().to_json())?)
+    })
+    .resolve::<ThrowVetoException>()
+}
+
+/// The arguments `syncPolicy` and `flushReports` share: the managed configuration, the device,
+/// the time.
+fn network_arguments(
+    env: &Env<'_>,
+    managed_config: &JString<'_>,
+    state_dir: &JString<'_>,
+    now_millis: jlong,
+) -> Result<(String, Device, Timestamp), Failure> {
+    let config = argument(
+        env,
+        managed_config,
+        ErrorKind::BadManagedConfig,
+        "managedConfig",
+    )?;
+    Ok((
+        config,
+        device(env, state_dir)?,
+        Timestamp::from_millis(now_millis),
+    ))
+}
+
+/// The device whose state directory is the `stateDir` argument.
+fn device(env: &Env<'_>, state_dir: &JString<'_>) -> Result<Device, Failure> {
+    let state_dir = argument(env, state_dir, ErrorKind::Io, "stateDir")?;
+    Ok(Device::new(PathBuf::from(state_dir)))
 }
 
 /// Copies a `String` argument out of Java; a `null` (possible only from Java callers) is
@@ -234,7 +244,7 @@ mod test_hooks {
         env.with_env(|env| -> Result<JString<'local>, Failure> {
             let state_dir = PathBuf::from(argument(env, &state_dir, ErrorKind::Io, "stateDir")?);
             let policy_json = argument(env, &policy_json, ErrorKind::BadPolicy, "policyJson")?;
-            let key = ops::store_feed_policy_for_test(
+            let key = veto_agent::testing::store_feed_policy_for_test(
                 &state_dir,
                 &policy_json,
                 Timestamp::from_millis(now_millis),
@@ -256,7 +266,7 @@ mod test_hooks {
         env.with_env(|env| -> Result<JString<'local>, Failure> {
             let code = argument(env, &kind, ErrorKind::Internal, "kind")?;
             let message = argument(env, &message, ErrorKind::Internal, "message")?;
-            let kind = error::kind_from_code(&code).ok_or_else(|| {
+            let kind = ErrorKind::from_code(&code).ok_or_else(|| {
                 Error::new(
                     ErrorKind::Internal,
                     format!("kind: no error kind has code {code:?}"),

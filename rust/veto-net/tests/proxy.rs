@@ -2,6 +2,9 @@
 //! `CONNECT` proxy (here a small one on loopback that the test starts), TLS still running end
 //! to end with the server; a host on the exclusion list is reached directly.
 
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::{Reply, TestServer};

@@ -6,10 +6,14 @@
 //! written does not restart every grace period. A file that cannot be read is moved
 //! aside (never deleted) and the problem is reported.
 
+// This crate is the one place that writes files (clippy.toml, disallowed-methods): it does so
+// atomically, and everything else calls it.
+#![allow(clippy::disallowed_methods)]
+
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use veto_core::{Error, ErrorKind, Result, State, Warning};
+use veto_core::{codes, Error, ErrorKind, Result, State, Warning};
 
 fn io_err(path: &Path, what: &str, e: std::io::Error) -> Error {
     Error::new(ErrorKind::Io, format!("{}: {what}: {e}", path.display()))
@@ -153,12 +157,12 @@ impl StateStore {
                     return Ok((State::new(), warnings));
                 }
                 warnings.push(Warning::new(
-                    "state_missing",
+                    codes::STATE_MISSING,
                     format!("{} is missing; using its backup", self.path.display()),
                 ));
             }
             Loaded::Quarantined { moved_to, problem } => warnings.push(Warning::new(
-                "state_quarantined",
+                codes::STATE_QUARANTINED,
                 format!(
                     "{problem}; moved to {}; using the backup",
                     moved_to.display()
@@ -169,14 +173,14 @@ impl StateStore {
             Loaded::Found(s) => Ok((s, warnings)),
             Loaded::Missing => {
                 warnings.push(Warning::new(
-                    "state_lost",
+                    codes::STATE_LOST,
                     "no usable state or backup: Veto starts counting grace periods again from now",
                 ));
                 Ok((State::new(), warnings))
             }
             Loaded::Quarantined { moved_to, problem } => {
                 warnings.push(Warning::new(
-                    "state_lost",
+                    codes::STATE_LOST,
                     format!(
                         "{problem}; moved to {}; no usable state: Veto starts counting grace periods again from now",
                         moved_to.display()
