@@ -303,6 +303,9 @@ impl UserFacts<'_> {
 /// `profile.MANAGED`. The managed-profile flag decides alone only when the phone printed
 /// neither, and the choice says so. Ambiguity is an error listing the candidates.
 pub fn choose_work_profile(facts: &UserFacts) -> Result<Scanned, String> {
+    if facts.users.is_empty() {
+        return Err("adb: `pm list users` listed no users; is the phone still starting up?".into());
+    }
     let typed = |u: &&User| facts.user_type(u.id) == Some(MANAGED_PROFILE_TYPE);
     let owned = |u: &&User| facts.profile_owner(u.id).is_some();
     let flagged = |u: &&User| u.has_managed_profile_flag();

@@ -5,6 +5,7 @@
 
 mod adb;
 mod apk;
+mod console;
 mod provision;
 mod render;
 
@@ -70,6 +71,14 @@ enum PolicyCommand {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Print a policy as a managed configuration ready to paste into an EMM console.
+    Export {
+        /// The console: amapi (Android Management API), intune (managedProperty), flat.
+        #[arg(long = "as", value_enum, value_name = "CONSOLE")]
+        format: console::ExportAs,
+        /// The policy JSON document.
+        file: PathBuf,
+    },
     /// Verify a signed policy envelope as a device would, and summarise the policy.
     Verify {
         /// The feed's public key (base64 or hex), as set in policy_public_key.
@@ -110,22 +119,17 @@ enum Format {
 #[derive(Args)]
 struct AuditArgs {
     /// Inventory JSON of the work profile (docs/contract.md).
-    #[arg(
-        long,
-        value_name = "FILE",
-        required_unless_present = "adb",
-        conflicts_with = "adb"
-    )]
+    #[arg(long, value_name = "FILE", conflicts_with = "adb")]
     inventory: Option<PathBuf>,
     /// Read the inventory from a phone connected over adb (its work profile).
     #[arg(long)]
     adb: bool,
     /// adb device serial (with --adb).
-    #[arg(long, value_name = "S", requires = "adb")]
+    #[arg(long, value_name = "S")]
     serial: Option<String>,
     /// Android user id to scan (with --adb; default: the work profile, the user of type
     /// profile.MANAGED that has a profile owner).
-    #[arg(long, value_name = "N", requires = "adb")]
+    #[arg(long, value_name = "N")]
     user: Option<u32>,
     #[command(flatten)]
     source: PolicySource,
@@ -226,6 +230,7 @@ fn main() -> ExitCode {
         Command::Policy(PolicyCommand::Sign { key, file, out }) => {
             policy_sign(&key, &file, out.as_deref())
         }
+        Command::Policy(PolicyCommand::Export { format, file }) => policy_export(&file, format),
         Command::Policy(PolicyCommand::Verify { key, file, now }) => {
             policy_verify(&key, &file, now.as_deref())
         }
@@ -251,7 +256,13 @@ fn read_text(path: &Path, what: &str) -> Result<String, Fail> {
         std::io::ErrorKind::NotFound => format!("{what} {shown}: no such file"),
         _ => format!("{what} {shown}: cannot read: {e}"),
     })?;
-    String::from_utf8(bytes).map_err(|_| format!("{what} {shown}: not UTF-8 text").into())
+    let text =
+        String::from_utf8(bytes).map_err(|_| Fail(format!("{what} {shown}: not UTF-8 text")))?;
+    // PowerShell and Notepad start files with a byte-order mark; JSON parsers refuse it.
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
 }
 
 /// The policy to apply, its origin in words, and warnings from mapping a config.
@@ -264,17 +275,25 @@ struct LoadedPolicy {
 fn load_policy(source: &PolicySource) -> Result<LoadedPolicy, Fail> {
     if let Some(path) = &source.policy {
         let text = read_text(path, "--policy")?;
-        let policy = Policy::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let shown = path.display();
+        if let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) {
+            if let console::Shape::Config(_, kind) = console::shape(&value) {
+                return Err(format!(
+                    "--policy {shown}: this is a managed configuration ({kind}), not a policy document; pass it with --config {shown}"
+                )
+                .into());
+            }
+        }
+        let policy = Policy::from_json(&text).map_err(|e| format!("{shown}: {e}"))?;
         return Ok(LoadedPolicy {
             policy,
-            origin: format!("policy {}", path.display()),
+            origin: format!("policy {shown}"),
             warnings: Vec::new(),
         });
     }
     if let Some(path) = &source.config {
         let text = read_text(path, "--config")?;
-        let (policy, warnings) =
-            config_policy(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let (policy, warnings, _) = read_config(path, &text)?;
         return Ok(LoadedPolicy {
             policy,
             origin: format!("managed configuration {}", path.display()),
@@ -286,6 +305,97 @@ fn load_policy(source: &PolicySource) -> Result<LoadedPolicy, Fail> {
         origin: "built-in policy".into(),
         warnings: Vec::new(),
     })
+}
+
+/// A managed configuration in any console's shape, mapped as the phone maps it; a policy
+/// document here is refused with the option it belongs to.
+fn read_config(path: &Path, text: &str) -> Result<(Policy, Vec<Warning>, &'static str), Fail> {
+    let shown = path.display();
+    let value: serde_json::Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        // The core's parser words JSON errors for configurations.
+        Err(e) => {
+            let why = config_policy(text)
+                .err()
+                .map_or_else(|| format!("not valid JSON: {e}"), |c| c.to_string());
+            return Err(format!("{shown}: {why}").into());
+        }
+    };
+    match console::shape(&value) {
+        console::Shape::Config(flat, kind) => {
+            let (p, w) = config_from_flat(&shown.to_string(), flat)?;
+            Ok((p, w, kind))
+        }
+        console::Shape::Policy => Err(format!(
+            "--config {shown}: this is a policy document (it has \"version\"), not a managed configuration; pass it with --policy {shown}, or make a configuration of it with `veto policy export --as flat {shown}`"
+        )
+        .into()),
+        console::Shape::Neither(why) => Err(format!("{shown}: {why}").into()),
+    }
+}
+
+/// Maps flat keys as the phone does, and checks the feed and report settings as the phone
+/// will when it syncs: a configuration the phone would refuse is refused here.
+fn config_from_flat(
+    shown: &str,
+    flat: serde_json::Map<String, serde_json::Value>,
+) -> Result<(Policy, Vec<Warning>), Fail> {
+    let text = serde_json::Value::Object(flat).to_string();
+    let cfg = parse_managed_config(&text).map_err(|e| format!("{shown}: {e}"))?;
+    let mapped = policy_from_config(&cfg).map_err(|e| format!("{shown}: {e}"))?;
+    let settings =
+        veto_core::config::settings_from_config(&cfg).map_err(|e| format!("{shown}: {e}"))?;
+    match (&settings.policy_url, &settings.policy_public_key) {
+        (Some(_), None) => {
+            return Err(format!(
+                "{shown}: managed configuration: policy_url is set but policy_public_key is empty; Veto only accepts signed policies (`veto keygen` prints the key)"
+            )
+            .into())
+        }
+        (_, Some(key)) => {
+            veto_net::keys::parse_public_key(key, "managed configuration: policy_public_key")
+                .map_err(|e| format!("{shown}: {}", e.message()))?;
+        }
+        (None, None) => {}
+    }
+    Ok(mapped)
+}
+
+/// The core's lint, and allow entries that cancel rules outright (one warning per entry).
+fn lint(compiled: &CompiledPolicy) -> Vec<Warning> {
+    let mut warnings = compiled.lint().to_vec();
+    let mut cancelled: Vec<(String, Vec<String>)> = Vec::new();
+    for rule in compiled.rules() {
+        let veto_core::policy::Matcher::Package(name) = &rule.matcher else {
+            continue;
+        };
+        if let Some(a) = compiled.allowed_by(&Package::named(name)) {
+            let entry = format!("{} {:?}", a.matcher.kind(), a.matcher.value());
+            match cancelled.iter_mut().find(|(e, _)| *e == entry) {
+                Some((_, rules)) => rules.push(rule.id.clone()),
+                None => cancelled.push((entry, vec![rule.id.clone()])),
+            }
+        }
+    }
+    for (entry, rules) in cancelled {
+        let shown: Vec<String> = rules.iter().take(3).map(|r| format!("{r:?}")).collect();
+        let more = match rules.len() {
+            n if n > 3 => format!(" and {} more", n - 3),
+            _ => String::new(),
+        };
+        warnings.push(Warning::new(
+            "allow_cancels_rule",
+            format!(
+                "allow entry {entry} exempts what rule{} {}{more} bar{}: {} never appl{}; remove the entry or narrow it",
+                if rules.len() == 1 { "" } else { "s" },
+                shown.join(", "),
+                if rules.len() == 1 { "s" } else { "" },
+                if rules.len() == 1 { "that rule" } else { "those rules" },
+                if rules.len() == 1 { "ies" } else { "y" },
+            ),
+        ));
+    }
+    warnings
 }
 
 fn config_policy(text: &str) -> veto_core::Result<(Policy, Vec<Warning>)> {
@@ -303,6 +413,22 @@ fn capabilities(list: &str) -> Result<Capabilities, Fail> {
 }
 
 fn audit(a: AuditArgs) -> Outcome {
+    if a.inventory.is_none() && !a.adb {
+        return Err("audit: give --inventory FILE (an inventory document) or --adb (read the work profile of a phone connected over adb)".into());
+    }
+    if a.inventory.is_some() {
+        for (given, option) in [
+            (a.serial.is_some(), "--serial"),
+            (a.user.is_some(), "--user"),
+        ] {
+            if given {
+                return Err(format!(
+                    "{option} chooses the phone or user to read over adb, so it goes with --adb instead of --inventory (an inventory file is already one work profile)"
+                )
+                .into());
+            }
+        }
+    }
     let caps = capabilities(&a.caps.capabilities)?;
     let now = parse_now(a.now.as_deref())?;
     let loaded = load_policy(&a.source)?;
@@ -409,11 +535,40 @@ fn provision_qr(args: &provision::QrArgs) -> Outcome {
 }
 
 fn keygen(out: &Path) -> Outcome {
+    if out.is_dir() {
+        return Err(format!(
+            "--out {}: is a folder; give the file to write the secret key to, e.g. --out {}",
+            out.display(),
+            out.join("feed.key").display()
+        )
+        .into());
+    }
     let key = veto_net::keys::keygen(out).map_err(|e| e.message().to_string())?;
     println!("secret key:        {} (mode 0600; keep it offline, and back it up: devices refuse policies signed by any other key)", key.secret_key_path.display());
     println!("policy_public_key: {}", key.public_key);
     println!("key id:            {}", key.key_id);
     Ok(0)
+}
+
+/// The largest feed document a phone accepts (veto-net's body limit).
+const PHONE_BODY_LIMIT: u64 = veto_net::http::DEFAULT_MAX_BODY;
+
+fn check_body_limit(shown: &str, what: &str, len: usize) -> Result<(), Fail> {
+    if len as u64 > PHONE_BODY_LIMIT {
+        return Err(format!(
+            "{shown}: {what} is {len} bytes; phones refuse feed documents over {PHONE_BODY_LIMIT} bytes (1 MiB) and keep their last good policy: use patterns, signers and the catalog instead of listing every package"
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Lint warnings on standard error: not errors, but worth a look before rollout.
+fn print_lint(policy: &Policy) {
+    let compiled = CompiledPolicy::new(policy.clone());
+    for w in lint(&compiled) {
+        eprintln!("veto: warning: [{}] {}", w.code, w.message);
+    }
 }
 
 fn policy_sign(key: &Path, file: &Path, out: Option<&Path>) -> Outcome {
@@ -422,13 +577,18 @@ fn policy_sign(key: &Path, file: &Path, out: Option<&Path>) -> Outcome {
     }
     let secret = veto_net::keys::read_secret_key(key).map_err(|e| e.message().to_string())?;
     let text = read_text(file, "policy")?;
+    let shown = file.display().to_string();
     let envelope = veto_net::feed::sign_policy(text.as_bytes(), &secret)
-        .map_err(|e| format!("{}: {e}", file.display()))?;
+        .map_err(|e| format!("{shown}: {e}"))?;
+    check_body_limit(&shown, "the signed envelope", envelope.len())?;
+    if let Ok(policy) = Policy::from_json(&text) {
+        print_lint(&policy);
+    }
     match out {
         Some(path) => {
             veto_store::write_atomic(path, envelope.as_bytes())
                 .map_err(|e| e.message().to_string())?;
-            eprintln!("veto: signed {} into {}", file.display(), path.display());
+            println!("signed {shown} into {}", path.display());
         }
         None => println!("{envelope}"),
     }
@@ -437,16 +597,37 @@ fn policy_sign(key: &Path, file: &Path, out: Option<&Path>) -> Outcome {
 
 fn policy_verify(key: &str, file: &Path, at: Option<&str>) -> Outcome {
     let now = parse_now(at)?;
+    let shown = file.display().to_string();
     if file.is_dir() {
-        return Err(format!("{}: is a directory, not a file", file.display()).into());
+        return Err(format!("{shown}: is a directory, not a file").into());
+    }
+    if Path::new(key).is_file() || key.contains('.') {
+        return Err(format!(
+            "--key {key:?}: looks like a file name; --key takes the public key itself (the policy_public_key value `veto keygen` printed), e.g. --key Ks8cr/uG1IRk0O+chdwJ5Uyr2cbjrfrUN6TFeZ1Vybo="
+        )
+        .into());
     }
     let bytes = std::fs::read(file).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => format!("{}: no such file", file.display()),
-        _ => format!("{}: cannot read: {e}", file.display()),
+        std::io::ErrorKind::NotFound => format!("{shown}: no such file"),
+        _ => format!("{shown}: cannot read: {e}"),
     })?;
+    check_body_limit(&shown, "this envelope", bytes.len())?;
     let verified = veto_net::feed::verify_signed_policy(&bytes, key, Some(now))
-        .map_err(|e| format!("{}: {}", file.display(), e.message()))?;
-    println!("{}: good signature: {}", file.display(), verified.summary());
+        .map_err(|e| format!("{shown}: {}", e.message()))?;
+    let p = &verified.policy;
+    let compiled = CompiledPolicy::new(p.clone());
+    println!(
+        "{shown}: good signature: policy version {} ({}, {} rules in force: {} own, {} from the catalog, {}), signed by key id {}, sha256 {}",
+        p.version,
+        render::mode_name(p.mode),
+        compiled.rules().len(),
+        p.rules.len(),
+        compiled.rules().len() - p.rules.len(),
+        p.expires.map_or("no expiry".to_string(), |e| format!("expires {e}")),
+        verified.key_id,
+        verified.sha256
+    );
+    print_lint(p);
     Ok(0)
 }
 
@@ -458,40 +639,52 @@ fn now() -> Timestamp {
     Timestamp::from_millis(ms)
 }
 
-/// Config keys Veto knows, for telling a config export from a policy document.
-fn is_config_key(key: &str) -> bool {
-    veto_core::config::KEYS.iter().any(|k| k.name == key)
-}
-
 fn policy_check(file: &Path) -> Outcome {
     let text = read_text(file, "policy check:")?;
     let shown = file.display();
     let value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("{shown}: not valid JSON: {e}"))?;
-    let Some(obj) = value.as_object() else {
-        return Err(format!(
-            "{shown}: expected a JSON object (a policy document or a managed-configuration export)"
-        )
-        .into());
-    };
-    let (policy, mut warnings, kind) = if obj.contains_key("version") {
-        let p = Policy::from_json(&text).map_err(|e| format!("{shown}: {e}"))?;
-        (p, Vec::new(), "policy document")
-    } else if obj.is_empty() || obj.keys().any(|k| is_config_key(k)) {
-        let (p, w) = config_policy(&text).map_err(|e| format!("{shown}: {e}"))?;
-        (p, w, "managed-configuration export")
-    } else {
-        return Err(format!(
-            "{shown}: neither a policy document (no \"version\") nor a managed-configuration export (no key Veto knows, e.g. \"denied_packages\")"
-        )
-        .into());
+    let (policy, mut warnings, kind) = match console::shape(&value) {
+        console::Shape::Policy => {
+            let p = Policy::from_json(&text).map_err(|e| format!("{shown}: {e}"))?;
+            (p, Vec::new(), "policy document".to_string())
+        }
+        console::Shape::Config(flat, kind) => {
+            let (p, w) = config_from_flat(&shown.to_string(), flat)?;
+            let kind = if kind == "managed-configuration export" {
+                kind.to_string()
+            } else {
+                format!("managed configuration ({kind})")
+            };
+            (p, w, kind)
+        }
+        console::Shape::Neither(why) => return Err(format!("{shown}: {why}").into()),
     };
     let compiled = CompiledPolicy::new(policy);
-    warnings.extend(compiled.lint().iter().cloned());
+    warnings.extend(lint(&compiled));
     print!(
         "{}",
-        render::policy_report(&shown.to_string(), kind, &compiled, &warnings)
+        render::policy_report(&shown.to_string(), &kind, &compiled, &warnings)
     );
+    Ok(0)
+}
+
+fn policy_export(file: &Path, format: console::ExportAs) -> Outcome {
+    let text = read_text(file, "policy export:")?;
+    let shown = file.display();
+    if let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) {
+        if let console::Shape::Config(_, kind) = console::shape(&value) {
+            return Err(format!(
+                "{shown}: this is already a managed configuration ({kind}); export takes a policy document (check a configuration with `veto policy check {shown}`)"
+            )
+            .into());
+        }
+    }
+    let policy = Policy::from_json(&text).map_err(|e| format!("{shown}: {e}"))?;
+    let flat = console::flat_config(&policy, &text);
+    let json = serde_json::to_string_pretty(&console::export(flat, format))
+        .map_err(|e| format!("cannot write JSON: {e}"))?;
+    println!("{json}");
     Ok(0)
 }
 

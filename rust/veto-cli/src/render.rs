@@ -21,7 +21,7 @@ pub struct AuditContext<'a> {
     pub scanned: Option<(u32, crate::adb::ChosenBy, &'a str)>,
 }
 
-fn mode_name(mode: Mode) -> &'static str {
+pub fn mode_name(mode: Mode) -> &'static str {
     match mode {
         Mode::Denylist => "denylist",
         Mode::Allowlist => "allowlist",

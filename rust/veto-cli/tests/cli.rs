@@ -1,15 +1,15 @@
 //! Runs the built `veto` binary on the fixtures in `tests/fixtures/` and checks its
 //! output, its exit codes and its error messages.
 
+mod common;
+
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 const NOW: &str = "2026-11-22T16:00:00Z";
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
-}
+use common::fixtures;
 
 fn fx(name: &str) -> String {
     fixtures().join(name).to_string_lossy().into_owned()
@@ -305,7 +305,7 @@ fn policy_check_reports_lint_warnings_but_passes() {
     let o = veto(&["policy", "check", &fx("lint-policy.json")]);
     assert_eq!(code(&o), 0);
     let out = stdout(&o);
-    assert!(out.contains("  warnings:    5\n"), "{out}");
+    assert!(out.contains("  warnings:    6\n"), "{out}");
     for w in [
         "[too_broad] rule \"everything-com\": pattern \"com.*\" matches almost every app",
         "[protected_match] rule \"play-store\" matches protected package \"com.android.vending\"",
@@ -473,7 +473,7 @@ fn bad_input_is_one_line_and_exit_2() {
         (vec!["policy".into(), "check".into(), bad("bad-config-value.json")],
          format!("veto: {}: managed configuration: grace_period_days: expected a whole number, found \"six weeks\"", bad("bad-config-value.json"))),
         (vec!["policy".into(), "check".into(), bad("neither.json")],
-         format!("veto: {}: neither a policy document (no \"version\") nor a managed-configuration export (no key Veto knows, e.g. \"denied_packages\")", bad("neither.json"))),
+         format!("veto: {}: neither a policy document (no \"version\") nor a managed configuration: none of its keys (\"colour\") is one Veto knows, such as \"denied_packages\", and it is no Android Management API managedConfiguration or Intune managedProperty list", bad("neither.json"))),
         (vec!["policy".into(), "check".into(), bad("malformed.json")],
          format!("veto: {}: not valid JSON: EOF while parsing a value at line 5 column 0", bad("malformed.json"))),
         (vec!["explain".into(), "not a pkg".into()],
@@ -513,7 +513,21 @@ fn usage_errors_exit_2_and_help_exits_0() {
     );
     let o = veto(&["audit"]);
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("--inventory <FILE>"), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "veto: audit: give --inventory FILE (an inventory document) or --adb (read the work profile of a phone connected over adb)\n");
+    for option in ["--user", "--serial"] {
+        let o = veto(&["audit", option, "10"]);
+        assert_eq!(code(&o), 2);
+        assert_eq!(stderr(&o), "veto: audit: give --inventory FILE (an inventory document) or --adb (read the work profile of a phone connected over adb)\n", "{option}");
+        let o = veto(&[
+            "audit",
+            "--inventory",
+            &fx("sample-inventory.json"),
+            option,
+            "10",
+        ]);
+        assert_eq!(code(&o), 2);
+        assert_eq!(stderr(&o), format!("veto: {option} chooses the phone or user to read over adb, so it goes with --adb instead of --inventory (an inventory file is already one work profile)\n"));
+    }
     let o = veto(&["frobnicate"]);
     assert_eq!(code(&o), 2);
     let o = veto(&["audit", "--help"]);
@@ -538,47 +552,9 @@ fn adb_missing_says_what_to_do() {
     );
 }
 
-/// A fake `adb` placed first on PATH. It answers like the recorded phone in
-/// tests/fixtures/adb/phones/PHONE (see the README there) and logs its arguments.
+/// A fake `adb` for the recorded phone, first on PATH.
 fn fake_adb(phone: &str) -> (tempfile::TempDir, String) {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().unwrap();
-    let adb_dir = fixtures().join("adb");
-    let phone_dir = adb_dir.join("phones").join(phone);
-    assert!(phone_dir.is_dir(), "{}", phone_dir.display());
-    let log = dir.path().join("calls.log");
-    let script = format!(
-        r#"#!/bin/sh
-echo "$*" >> '{log}'
-p='{phone}'
-if [ -f "$p/adb.err" ]; then cat "$p/adb.err" >&2; exit "$(cat "$p/adb.rc")"; fi
-[ "$1" = "-s" ] && shift 2
-shift # "shell"
-case "$*" in
-  "pm list users") b=pm-list-users ;;
-  "cmd user list -v") b=cmd-user-list-v ;;
-  "dumpsys device_policy") b=dumpsys-device_policy ;;
-  "pm list packages -i -U --user "*) b="pm-list-packages-user-$7" ;;
-  "dumpsys package "*) f='{adb}/dumpsys-package-'"$3"'.txt'; [ -f "$f" ] && cat "$f"; exit 0 ;;
-  *) echo "fake adb: unexpected $*" >&2; exit 1 ;;
-esac
-if [ -e "$p/$b.out" ] || [ -e "$p/$b.err" ] || [ -e "$p/$b.rc" ]; then
-  [ -f "$p/$b.out" ] && cat "$p/$b.out"
-  [ -f "$p/$b.err" ] && cat "$p/$b.err" >&2
-  if [ -f "$p/$b.rc" ]; then exit "$(cat "$p/$b.rc")"; fi
-  exit 0
-fi
-case "$b" in pm-list-packages-user-*) cat '{adb}/pm-list-packages.txt'; exit 0 ;; esac
-echo "fake adb: no recording $b" >&2
-exit 1
-"#,
-        log = log.display(),
-        adb = adb_dir.display(),
-        phone = phone_dir.display(),
-    );
-    let adb = dir.path().join("adb");
-    std::fs::write(&adb, script).unwrap();
-    std::fs::set_permissions(&adb, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = common::fake_adb(phone);
     let path = format!(
         "{}:{}",
         dir.path().display(),
@@ -1048,4 +1024,253 @@ fn provision_qr_errors_name_the_problem() {
         assert_eq!(stderr(&o), format!("{want}\n"), "{full:?}");
         assert!(stdout(&o).is_empty());
     }
+}
+
+// ---- EMM consoles ---------------------------------------------------------------------
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn policy_export_prints_each_console_shape_and_the_tool_reads_it_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = fx("allowlist-policy.json");
+    for (format, kind) in [
+        (
+            "amapi",
+            "managed configuration (Android Management API application)",
+        ),
+        ("intune", "managed configuration (Intune managedProperty)"),
+        ("flat", "managed-configuration export"),
+    ] {
+        let o = veto(&["policy", "export", "--as", format, &policy]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let exported = write(dir.path(), &format!("{format}.json"), &stdout(&o));
+        let o = veto(&["policy", "check", &exported]);
+        assert_eq!(code(&o), 0, "{format}: {}", stderr(&o));
+        let out = stdout(&o);
+        assert!(
+            out.starts_with(&format!("{exported}: valid {kind}\n")),
+            "{out}"
+        );
+        assert!(out.contains("  version:     12\n"), "{out}");
+        assert!(out.contains("  mode:        allowlist"), "{out}");
+        // The same plan as from the document itself.
+        let (_, from_doc) = audit_json(&["--policy", &policy]);
+        let (_, from_console) = audit_json(&["--config", &exported]);
+        assert_eq!(from_doc["findings"], from_console["findings"], "{format}");
+    }
+    let o = veto(&["policy", "export", "--as", "intune", &policy]);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["productId"], "app:app.veto");
+    assert_eq!(v["managedProperty"][0]["key"], "policy_json");
+    let o = veto(&["policy", "export", "--as", "amapi", &policy]);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["packageName"], "app.veto");
+    assert!(v["managedConfiguration"]["policy_json"]
+        .as_str()
+        .unwrap()
+        .starts_with("{\"version\":12,\"mode\":\"allowlist\""));
+}
+
+#[test]
+fn a_document_of_the_wrong_kind_is_refused_with_the_right_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = fx("sample-inventory.json");
+    let doc = fx("allowlist-policy.json");
+    let config = fx("managed-config.json");
+    let o = veto(&["audit", "--inventory", &inv, "--config", &doc]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stderr(&o), format!("veto: --config {doc}: this is a policy document (it has \"version\"), not a managed configuration; pass it with --policy {doc}, or make a configuration of it with `veto policy export --as flat {doc}`\n"));
+    let o = veto(&["explain", "com.spotify.music", "--config", &doc]);
+    assert_eq!(
+        code(&o),
+        2,
+        "explain no longer drops a document's rules silently"
+    );
+    let o = veto(&["audit", "--inventory", &inv, "--policy", &config]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stderr(&o), format!("veto: --policy {config}: this is a managed configuration (managed-configuration export), not a policy document; pass it with --config {config}\n"));
+    let o = veto(&["policy", "export", "--as", "flat", &config]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stderr(&o), format!("veto: {config}: this is already a managed configuration (managed-configuration export); export takes a policy document (check a configuration with `veto policy check {config}`)\n"));
+    // A whole AMAPI policy without Veto in it.
+    let amapi = write(
+        dir.path(),
+        "amapi.json",
+        r#"{"name":"enterprises/LC0/policies/work","applications":[{"packageName":"com.microsoft.teams"}]}"#,
+    );
+    let o = veto(&["policy", "check", &amapi]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stderr(&o), format!("veto: {amapi}: an Android Management API policy without an application with packageName \"app.veto\"\n"));
+}
+
+#[test]
+fn a_byte_order_mark_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fx("allowlist-policy.json")).unwrap();
+    let bom = write(dir.path(), "bom.json", &format!("\u{feff}{text}"));
+    let o = veto(&["policy", "check", &bom]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = veto(&[
+        "audit",
+        "--inventory",
+        &fx("sample-inventory.json"),
+        "--policy",
+        &bom,
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+}
+
+#[test]
+fn sign_and_verify_show_lint_enforce_the_phone_limit_and_count_rules_in_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let public = keygen(dir.path(), "feed.key");
+    let key = dir.path().join("feed.key");
+    let key = key.to_str().unwrap();
+    let signed = dir.path().join("signed.json");
+    let o = veto(&[
+        "policy",
+        "sign",
+        "--key",
+        key,
+        &fx("lint-policy.json"),
+        "--out",
+        signed.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "signed {} into {}\n",
+            fx("lint-policy.json"),
+            signed.display()
+        )
+    );
+    let err = stderr(&o);
+    assert!(err.contains("veto: warning: [too_broad] rule \"everything-com\": pattern \"com.*\" matches almost every app"), "{err}");
+    assert_eq!(err.lines().count(), 6, "{err}");
+
+    let o = veto(&[
+        "policy",
+        "verify",
+        "--key",
+        &public,
+        signed.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(": good signature: policy version 3 (denylist, 19 rules in force: 4 own, 15 from the catalog, no expiry)"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(stderr(&o).lines().count(), 6, "{}", stderr(&o));
+
+    // A file where the key is expected.
+    let o = veto(&["policy", "verify", "--key", key, signed.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stderr(&o), format!("veto: --key {key:?}: looks like a file name; --key takes the public key itself (the policy_public_key value `veto keygen` printed), e.g. --key Ks8cr/uG1IRk0O+chdwJ5Uyr2cbjrfrUN6TFeZ1Vybo=\n"));
+
+    // 12,000 rules: a valid policy, but no phone takes the envelope.
+    let rules: Vec<Value> = (0..12_000)
+        .map(|i| {
+            serde_json::json!({"id": format!("r{i}"), "package": format!("com.example.unwanted.app{i}"), "reason": "Not approved for work phones"})
+        })
+        .collect();
+    let big = dir.path().join("big.json");
+    std::fs::write(
+        &big,
+        serde_json::json!({"version": 2, "rules": rules}).to_string(),
+    )
+    .unwrap();
+    let o = veto(&["policy", "sign", "--key", key, big.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(
+        err.starts_with(&format!("veto: {}: the signed envelope is ", big.display())),
+        "{err}"
+    );
+    assert!(err.ends_with(" bytes; phones refuse feed documents over 1048576 bytes (1 MiB) and keep their last good policy: use patterns, signers and the catalog instead of listing every package\n"), "{err}");
+    assert!(stdout(&o).is_empty());
+}
+
+/// Issue 14's "messages that don't say what to fix" and "silent acceptance", through the CLI.
+#[test]
+fn messages_say_what_to_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cases: Vec<(Vec<String>, String)> = vec![
+        (
+            vec!["policy".into(), "check".into(), write(d, "ladder.json", r#"{"version":1,"enforcement":[{"action":"warn","after_days":0},{"action":"suspned","after_days":14}]}"#)],
+            format!("veto: {}: policy: enforcement[1].action: found \"suspned\"; did you mean \"suspend\"? (actions, in lower case: report, warn, suspend, hide, uninstall)", d.join("ladder.json").display()),
+        ),
+        (
+            vec!["policy".into(), "check".into(), write(d, "version.json", r#"{"version":"1"}"#)],
+            format!("veto: {}: policy: version: expected a whole number, found the string \"1\"; write it without quotes, e.g. \"version\": 1", d.join("version.json").display()),
+        ),
+        (
+            vec!["policy".into(), "check".into(), write(d, "http.json", r#"{"policy_url":"http://feed.example.org/p.json","policy_public_key":"Ks8cr/uG1IRk0O+chdwJ5Uyr2cbjrfrUN6TFeZ1Vybo="}"#)],
+            format!("veto: {}: managed configuration: policy_url: expected an https:// URL, found \"http://feed.example.org/p.json\"; Veto never fetches or reports over plain HTTP", d.join("http.json").display()),
+        ),
+        (
+            vec!["policy".into(), "check".into(), write(d, "report.json", r#"{"report_url":"http://c.example.org/r"}"#)],
+            format!("veto: {}: managed configuration: report_url: expected an https:// URL, found \"http://c.example.org/r\"; Veto never fetches or reports over plain HTTP", d.join("report.json").display()),
+        ),
+        (
+            vec!["policy".into(), "check".into(), write(d, "key.json", r#"{"policy_url":"https://feed.example.org/p.json","policy_public_key":"abc"}"#)],
+            format!("veto: {}: managed configuration: policy_public_key: ", d.join("key.json").display()),
+        ),
+        (
+            vec!["policy".into(), "check".into(), write(d, "nokey.json", r#"{"policy_url":"https://feed.example.org/p.json"}"#)],
+            format!("veto: {}: managed configuration: policy_url is set but policy_public_key is empty; Veto only accepts signed policies (`veto keygen` prints the key)", d.join("nokey.json").display()),
+        ),
+        (
+            vec!["policy".into(), "check".into(), write(d, "signed.json", r#"{"format":"veto-signed-policy/1","key_id":"00","payload":"e30=","signature":"AAAA"}"#)],
+            format!("veto: {}: this is a signed policy envelope (veto-signed-policy/1), not a policy document; check it as a phone would with `veto policy verify --key PUBLIC_KEY FILE`", d.join("signed.json").display()),
+        ),
+        (
+            vec!["keygen".into(), "--out".into(), d.display().to_string()],
+            format!("veto: --out {}: is a folder; give the file to write the secret key to, e.g. --out {}", d.display(), d.join("feed.key").display()),
+        ),
+    ];
+    for (args, want) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = veto(&args);
+        assert_eq!(code(&o), 2, "{args:?}");
+        let err = stderr(&o);
+        assert!(
+            err.starts_with(&want),
+            "{args:?}\n got: {err}\nwant: {want}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}
+
+#[test]
+fn check_warns_about_misspelt_keys_ignored_keys_and_cancelled_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cfg = write(
+        d,
+        "c.json",
+        r#"{"enforcment_action":"hide","grace_period_days":14}"#,
+    );
+    let o = veto(&["policy", "check", &cfg]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("[unknown_config_key] managed configuration: enforcment_action: not a key Veto knows; ignored; did you mean \"enforcement_action\"? (see docs/managed-config.md)"), "{out}");
+    assert!(out.contains("[ignored_config_key] managed configuration: grace_period_days: 14 is ignored while enforcement_action is \"policy\""), "{out}");
+    let policy = write(
+        d,
+        "p.json",
+        r#"{"version":2,"rules":[{"id":"game","package":"com.example.game","reason":"no games"}],"allow":["com.example.*","com.zhiliaoapp.musically"]}"#,
+    );
+    let o = veto(&["policy", "check", &policy]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("[allow_cancels_rule] allow entry pattern \"com.example.*\" exempts what rule \"game\" bars: that rule never applies; remove the entry or narrow it\n"), "{out}");
+    assert!(out.contains("[allow_cancels_rule] allow entry package \"com.zhiliaoapp.musically\" exempts what rule \"bytedance/tiktok\" bars: that rule never applies"), "{out}");
 }
