@@ -1,17 +1,18 @@
 //! `veto audit`: the findings and planned actions for an inventory file or a phone over adb.
 
 use crate::input::*;
-use crate::Outcome;
 use crate::{adb, render};
+use crate::{Fail, Outcome};
 use clap::Args;
 use std::path::PathBuf;
 use veto_core::{evaluate, CompiledPolicy, Inventory, State};
 
 #[derive(Args)]
 pub(crate) struct AuditArgs {
-    /// Inventory JSON of the work profile (docs/contract.md).
+    /// Inventory JSON of the work profile (docs/contract.md); repeatable, and a folder
+    /// means every *.json file in it: each gets its own result, then a summary.
     #[arg(long, value_name = "FILE", conflicts_with = "adb")]
-    pub(crate) inventory: Option<PathBuf>,
+    pub(crate) inventory: Vec<PathBuf>,
     /// Read the inventory from a phone connected over adb (its work profile).
     #[arg(long)]
     pub(crate) adb: bool,
@@ -32,9 +33,13 @@ pub(crate) struct AuditArgs {
     /// Output: a table for people, or the plan as JSON.
     #[arg(long, value_enum, default_value = "table")]
     pub(crate) format: Format,
-    /// Evaluate as of this time (RFC 3339), e.g. to see the ladder 42 days on.
-    #[arg(long, value_name = "RFC3339")]
+    /// Evaluate as of this time: RFC 3339, or relative to now (+42d, -7d). Packages not in
+    /// --state are first seen at this time.
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub(crate) now: Option<String>,
+    /// Warnings fail the run with exit code 3 (when there are no findings).
+    #[arg(long)]
+    pub(crate) strict: bool,
 }
 
 /// Where an audit's inventory came from, as `veto audit --format json` names it.
@@ -63,11 +68,35 @@ struct AuditJson<'a> {
     source: &'a Source,
 }
 
+/// `*.json` files of a folder, sorted; other paths as given.
+fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Fail> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| format!("--inventory {}: cannot list the folder: {e}", p.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.is_file() && f.extension().is_some_and(|x| x == "json"))
+                .collect();
+            files.sort();
+            if files.is_empty() {
+                return Err(
+                    format!("--inventory {}: a folder without *.json files", p.display()).into(),
+                );
+            }
+            out.extend(files);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
 pub(crate) fn audit(a: AuditArgs) -> Outcome {
-    if a.inventory.is_none() && !a.adb {
+    if a.inventory.is_empty() && !a.adb {
         return Err("audit: give --inventory FILE (an inventory document) or --adb (read the work profile of a phone connected over adb)".into());
     }
-    if a.inventory.is_some() {
+    if !a.inventory.is_empty() {
         for (given, option) in [
             (a.serial.is_some(), "--serial"),
             (a.user.is_some(), "--user"),
@@ -80,17 +109,124 @@ pub(crate) fn audit(a: AuditArgs) -> Outcome {
             }
         }
     }
+    let several = a.inventory.len() > 1 || a.inventory.iter().any(|p| p.is_dir());
+    if !several {
+        return audit_one(&a, a.inventory.first());
+    }
     let caps = capabilities(&a.caps.capabilities)?;
     let now = parse_now(a.now.as_deref())?;
     let loaded = load_policy(&a.source)?;
-    let state = match &a.state {
+    let state = read_state(&a)?;
+    let compiled = CompiledPolicy::new(loaded.policy.clone());
+    let files = expand(&a.inventory)?;
+    let mut plans = Vec::new();
+    for path in &files {
+        let shown = path.display().to_string();
+        let source = Source::File {
+            file: shown.clone(),
+        };
+        let read = read_text(path, "--inventory").and_then(|text| {
+            Inventory::from_json(&text).map_err(|e| Fail(format!("{shown}: {e}")))
+        });
+        plans.push(match read {
+            Ok(inv) => {
+                let mut plan = evaluate(&inv, &compiled, &state, &caps, now);
+                let mut warnings = loaded.warnings.clone();
+                warnings.append(&mut plan.warnings);
+                plan.warnings = warnings;
+                (source, Ok((plan, inv.packages.len())))
+            }
+            Err(Fail(e)) => (source, Err(e)),
+        });
+    }
+    let compliant = plans
+        .iter()
+        .filter(|(_, r)| matches!(r, Ok((p, _)) if p.compliant))
+        .count();
+    let errors = plans.iter().filter(|(_, r)| r.is_err()).count();
+    let with_findings = plans.len() - compliant - errors;
+    let with_warnings = plans
+        .iter()
+        .filter(|(_, r)| matches!(r, Ok((p, _)) if !p.warnings.is_empty()))
+        .count();
+    match a.format {
+        Format::Json => {
+            let results: Vec<serde_json::Value> = plans
+                .iter()
+                .map(|(source, r)| match r {
+                    Ok((plan, _)) => serde_json::to_value(AuditJson { plan, source }),
+                    Err(e) => Ok(serde_json::json!({"source": source, "error": e})),
+                })
+                .collect::<Result<_, _>>()
+                .map_err(|e| format!("cannot write the plans as JSON: {e}"))?;
+            let out = serde_json::json!({
+                "inventories": results,
+                "summary": {
+                    "audited": plans.len(),
+                    "compliant": compliant,
+                    "with_findings": with_findings,
+                    "unreadable": errors,
+                    "with_warnings": with_warnings,
+                }
+            });
+            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        }
+        Format::Table => {
+            for (source, r) in &plans {
+                let Source::File { file } = source else {
+                    continue;
+                };
+                match r {
+                    Ok((plan, packages)) => {
+                        let ctx = render::AuditContext {
+                            policy: compiled.policy(),
+                            rules_in_force: compiled.rules().len(),
+                            policy_origin: &loaded.origin,
+                            caps: &caps,
+                            caps_arg: &a.caps.capabilities,
+                            inventory_origin: file.as_str(),
+                            packages: *packages,
+                            scanned: None,
+                        };
+                        print!("{}", render::audit_table(&ctx, plan));
+                    }
+                    Err(e) => println!("Unreadable: {e}"),
+                }
+                println!();
+            }
+            println!(
+                "Inventories: {} audited: {compliant} compliant, {with_findings} with findings, {errors} unreadable",
+                plans.len()
+            );
+        }
+    }
+    Ok(if errors > 0 {
+        2
+    } else if with_findings > 0 {
+        1
+    } else if a.strict && with_warnings > 0 {
+        3
+    } else {
+        0
+    })
+}
+
+fn read_state(a: &AuditArgs) -> Result<State, Fail> {
+    Ok(match &a.state {
         Some(path) => {
             let text = read_text(path, "--state")?;
             State::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?
         }
         None => State::new(),
-    };
-    let (inventory, origin, source) = match &a.inventory {
+    })
+}
+
+fn audit_one(a: &AuditArgs, file: Option<&PathBuf>) -> Outcome {
+    let caps = capabilities(&a.caps.capabilities)?;
+    let now = parse_now(a.now.as_deref())?;
+    let loaded = load_policy(&a.source)?;
+    let state = read_state(a)?;
+    let (inventory, origin, source) = match file {
         Some(path) => {
             let text = read_text(path, "--inventory")?;
             let inv =
@@ -163,5 +299,11 @@ pub(crate) fn audit(a: AuditArgs) -> Outcome {
             print!("{}", render::audit_table(&ctx, &plan));
         }
     }
-    Ok(if plan.compliant { 0 } else { 1 })
+    Ok(if !plan.compliant {
+        1
+    } else if a.strict && !plan.warnings.is_empty() {
+        3
+    } else {
+        0
+    })
 }

@@ -23,6 +23,9 @@ pub(crate) struct ExplainArgs {
     pub(crate) system: bool,
     #[command(flatten)]
     pub(crate) caps: CapabilityArg,
+    /// Output: a report for people, or JSON for scripts.
+    #[arg(long, value_enum, default_value = "table")]
+    pub(crate) format: Format,
 }
 
 pub(crate) fn explain(e: ExplainArgs) -> Outcome {
@@ -48,15 +51,37 @@ pub(crate) fn explain(e: ExplainArgs) -> Outcome {
     let compiled = CompiledPolicy::new(loaded.policy);
     let at = now();
     let plan = evaluate(&inventory, &compiled, &State::new(), &caps, at);
-    print!(
-        "{}",
-        render::explain(
-            &inventory.packages[0],
-            &compiled,
-            &loaded.origin,
-            &caps,
-            &plan
-        )
-    );
+    let pkg = &inventory.packages[0];
+    match e.format {
+        Format::Table => print!(
+            "{}",
+            render::explain(pkg, &compiled, &loaded.origin, &caps, &plan)
+        ),
+        Format::Json => {
+            let rules: Vec<serde_json::Value> = compiled
+                .matching_rules(pkg)
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.id, "matcher": r.matcher.kind(), "value": r.matcher.value(),
+                        "reason": r.reason, "source": r.source,
+                    })
+                })
+                .collect();
+            let allowed = compiled.allowed_by(pkg).map(|a| {
+                serde_json::json!({"matcher": a.matcher.kind(), "value": a.matcher.value(), "reason": a.reason})
+            });
+            let out = serde_json::json!({
+                "package": pkg.package,
+                "policy": loaded.origin,
+                "matching_rules": rules,
+                "allowed_by": allowed,
+                "protected": render::protection(pkg, &compiled),
+                "verdict": render::verdict(pkg, &compiled, &plan),
+                "finding": plan.finding(&pkg.package),
+            });
+            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        }
+    }
     Ok(if plan.compliant { 0 } else { 1 })
 }

@@ -204,14 +204,23 @@ pub(crate) fn capabilities(list: &str) -> Result<Capabilities, Fail> {
 }
 
 pub(crate) fn parse_now(arg: Option<&str>) -> Result<Timestamp, Fail> {
-    match arg {
-        Some(s) => Timestamp::parse_rfc3339(s).ok_or_else(|| {
-            Fail(format!(
-                "--now: expected an RFC 3339 time like 2026-11-22T16:00:00Z, found {s:?}"
-            ))
-        }),
-        None => Ok(now()),
+    let Some(s) = arg else {
+        return Ok(now());
+    };
+    // "+42d" / "-7d": days from now, to see the ladder weeks on without a calendar.
+    let relative = s
+        .strip_suffix('d')
+        .filter(|n| n.starts_with(['+', '-']))
+        .and_then(|n| n.parse::<i64>().ok())
+        .filter(|d| d.abs() <= 36_500);
+    if let Some(days) = relative {
+        return Ok(Timestamp::from_millis(now().millis() + days * 86_400_000));
     }
+    Timestamp::parse_rfc3339(s).ok_or_else(|| {
+        Fail(format!(
+            "--now: expected an RFC 3339 time like 2026-11-22T16:00:00Z or days from now like +42d, found {s:?}"
+        ))
+    })
 }
 
 pub(crate) fn now() -> Timestamp {

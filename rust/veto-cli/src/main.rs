@@ -1,6 +1,7 @@
 //! `veto`: the administrator's tool. Tries a policy against a work profile before rollout.
 //!
-//! Exit codes: 0 compliant / valid, 1 non-compliant (findings), 2 bad input or usage.
+//! Exit codes: 0 compliant / valid, 1 non-compliant (findings), 2 bad input or usage,
+//! 3 warnings under `--strict`.
 //! Every error is one line on stderr, `veto: <what is wrong, naming the file/key/path>`.
 
 mod adb;
@@ -19,7 +20,8 @@ use std::process::ExitCode;
 
 /// Veto's administrator tool: try a policy against a work profile before rollout.
 ///
-/// Exit codes: 0 compliant or valid, 1 non-compliant (findings), 2 bad input or usage.
+/// Exit codes: 0 compliant or valid, 1 non-compliant (findings), 2 bad input or usage,
+/// 3 warnings under --strict.
 #[derive(Parser)]
 #[command(name = "veto", version, about, long_about = None)]
 struct Cli {
@@ -57,8 +59,15 @@ enum ProvisionCommand {
 enum PolicyCommand {
     /// Validate a policy document or a managed-configuration export and explain it.
     Check {
-        /// A policy JSON document, or a managed-configuration export (flat key → value).
+        /// A policy JSON document, or a managed configuration (flat, Android Management
+        /// API or Intune managedProperty).
         file: PathBuf,
+        /// Output: a report for people, or JSON for scripts.
+        #[arg(long, value_enum, default_value = "table")]
+        format: input::Format,
+        /// Warnings fail the check with exit code 3.
+        #[arg(long)]
+        strict: bool,
     },
     /// Sign a policy document for the feed (checks it first); prints the envelope.
     Sign {
@@ -86,9 +95,15 @@ enum PolicyCommand {
         key: String,
         /// The signed envelope.
         file: PathBuf,
-        /// Refuse an expired policy as of this time (RFC 3339; default: now).
-        #[arg(long, value_name = "RFC3339")]
+        /// Refuse an expired policy as of this time (RFC 3339 or +42d; default: now).
+        #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
         now: Option<String>,
+        /// Output: a line for people, or JSON for scripts.
+        #[arg(long, value_enum, default_value = "table")]
+        format: input::Format,
+        /// Warnings fail the check with exit code 3.
+        #[arg(long)]
+        strict: bool,
     },
 }
 
@@ -112,6 +127,10 @@ fn main() -> ExitCode {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown".into());
+        // `veto … | head` closes the pipe early: not a bug, and nothing left to say.
+        if what.contains("Broken pipe") {
+            return;
+        }
         eprintln!("veto: internal error (a bug in veto, please report it): {what}");
     }));
     let cli = match Cli::try_parse() {
@@ -124,7 +143,11 @@ fn main() -> ExitCode {
     };
     let result = std::panic::catch_unwind(|| match cli.command {
         Command::Audit(a) => audit::audit(a),
-        Command::Policy(PolicyCommand::Check { file }) => policy_cmd::policy_check(&file),
+        Command::Policy(PolicyCommand::Check {
+            file,
+            format,
+            strict,
+        }) => policy_cmd::policy_check(&file, format, strict),
         Command::Explain(e) => explain::explain(e),
         Command::Keygen { out } => policy_cmd::keygen(&out),
         Command::Provision(ProvisionCommand::Qr(q)) => provision_qr(&q),
@@ -134,9 +157,13 @@ fn main() -> ExitCode {
         Command::Policy(PolicyCommand::Export { format, file }) => {
             policy_cmd::policy_export(&file, format)
         }
-        Command::Policy(PolicyCommand::Verify { key, file, now }) => {
-            policy_cmd::policy_verify(&key, &file, now.as_deref())
-        }
+        Command::Policy(PolicyCommand::Verify {
+            key,
+            file,
+            now,
+            format,
+            strict,
+        }) => policy_cmd::policy_verify(&key, &file, now.as_deref(), format, strict),
     });
     match result {
         Ok(Ok(code)) => ExitCode::from(code),

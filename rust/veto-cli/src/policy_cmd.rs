@@ -5,9 +5,45 @@ use crate::input::*;
 use crate::{console, render};
 use crate::{Fail, Outcome};
 use std::path::Path;
-use veto_core::{CompiledPolicy, Policy};
+use veto_core::{CompiledPolicy, Policy, Warning};
 
-pub(crate) fn policy_check(file: &Path) -> Outcome {
+/// A policy's summary for scripts (what `policy check` prints for people).
+fn policy_json(compiled: &CompiledPolicy) -> serde_json::Value {
+    let p = compiled.policy();
+    let mut by_kind = serde_json::Map::new();
+    for r in compiled.rules() {
+        let n = by_kind
+            .get(r.matcher.kind())
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0);
+        by_kind.insert(r.matcher.kind().to_string(), (n + 1).into());
+    }
+    serde_json::json!({
+        "version": p.version,
+        "mode": render::mode_name(p.mode),
+        "rules_in_force": compiled.rules().len(),
+        "own_rules": p.rules.len(),
+        "catalog_rules": compiled.rules().len() - p.rules.len(),
+        "rules_by_matcher": by_kind,
+        "use_builtin_catalog": p.use_builtin_catalog,
+        "include_catalogs": p.include_catalogs,
+        "allow_entries": p.allow.len(),
+        "protected_entries": p.protected.len(),
+        "act_on_system_packages": p.act_on_system_packages,
+        "ladder": p.enforcement,
+        "expires": p.expires,
+    })
+}
+
+fn exit_for(warnings: &[Warning], strict: bool) -> u8 {
+    if strict && !warnings.is_empty() {
+        3
+    } else {
+        0
+    }
+}
+
+pub(crate) fn policy_check(file: &Path, format: Format, strict: bool) -> Outcome {
     let text = read_text(file, "policy check:")?;
     let shown = file.display();
     let value: serde_json::Value =
@@ -30,11 +66,23 @@ pub(crate) fn policy_check(file: &Path) -> Outcome {
     };
     let compiled = CompiledPolicy::new(policy);
     warnings.extend(lint(&compiled));
-    print!(
-        "{}",
-        render::policy_report(&shown.to_string(), &kind, &compiled, &warnings)
-    );
-    Ok(0)
+    match format {
+        Format::Table => print!(
+            "{}",
+            render::policy_report(&shown.to_string(), &kind, &compiled, &warnings)
+        ),
+        Format::Json => {
+            let out = serde_json::json!({
+                "file": shown.to_string(),
+                "kind": kind,
+                "valid": true,
+                "policy": policy_json(&compiled),
+                "warnings": warnings,
+            });
+            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        }
+    }
+    Ok(exit_for(&warnings, strict))
 }
 
 pub(crate) fn policy_export(file: &Path, format: console::ExportAs) -> Outcome {
@@ -117,7 +165,13 @@ pub(crate) fn policy_sign(key: &Path, file: &Path, out: Option<&Path>) -> Outcom
     Ok(0)
 }
 
-pub(crate) fn policy_verify(key: &str, file: &Path, at: Option<&str>) -> Outcome {
+pub(crate) fn policy_verify(
+    key: &str,
+    file: &Path,
+    at: Option<&str>,
+    format: Format,
+    strict: bool,
+) -> Outcome {
     let now = parse_now(at)?;
     let shown = file.display().to_string();
     if file.is_dir() {
@@ -138,6 +192,19 @@ pub(crate) fn policy_verify(key: &str, file: &Path, at: Option<&str>) -> Outcome
         .map_err(|e| format!("{shown}: {}", e.message()))?;
     let p = &verified.policy;
     let compiled = CompiledPolicy::new(p.clone());
+    let warnings = lint(&compiled);
+    if let Format::Json = format {
+        let out = serde_json::json!({
+            "file": shown,
+            "good_signature": true,
+            "key_id": verified.key_id,
+            "sha256": verified.sha256,
+            "policy": policy_json(&compiled),
+            "warnings": warnings,
+        });
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        return Ok(exit_for(&warnings, strict));
+    }
     println!(
         "{shown}: good signature: policy version {} ({}, {} rules in force: {} own, {} from the catalog, {}), signed by key id {}, sha256 {}",
         p.version,
@@ -149,6 +216,8 @@ pub(crate) fn policy_verify(key: &str, file: &Path, at: Option<&str>) -> Outcome
         verified.key_id,
         verified.sha256
     );
-    print_lint(p);
-    Ok(0)
+    for w in &warnings {
+        eprintln!("veto: warning: [{}] {}", w.code, w.message);
+    }
+    Ok(exit_for(&warnings, strict))
 }

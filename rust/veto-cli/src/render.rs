@@ -346,6 +346,32 @@ pub fn policy_report(
     out
 }
 
+/// Why Veto never acts on `pkg`, if it never does.
+pub fn protection(pkg: &Package, compiled: &CompiledPolicy) -> Option<String> {
+    if let Some(why) = builtin_reason(&pkg.package) {
+        Some(format!("built in: {why}"))
+    } else if compiled.policy_protects(pkg) {
+        Some("listed in the policy's protected packages".into())
+    } else if pkg.system && !compiled.policy().act_on_system_packages {
+        Some("a system package, and act_on_system_packages is off".into())
+    } else {
+        None
+    }
+}
+
+/// `explain`'s verdict: barred, matched_but_protected, allowed or not_barred.
+pub fn verdict(pkg: &Package, compiled: &CompiledPolicy, plan: &Plan) -> &'static str {
+    if plan.finding(&pkg.package).is_some() {
+        "barred"
+    } else if protection(pkg, compiled).is_some() && !compiled.matching_rules(pkg).is_empty() {
+        "matched_but_protected"
+    } else if compiled.allowed_by(pkg).is_some() {
+        "allowed"
+    } else {
+        "not_barred"
+    }
+}
+
 /// `veto explain`: which rules match a package and why, and what would happen.
 pub fn explain(
     pkg: &Package,
@@ -415,15 +441,7 @@ pub fn explain(
             None => "no entry exempts it".into(),
         }
     );
-    let protected = if let Some(why) = builtin_reason(&pkg.package) {
-        Some(format!("built in: {why}"))
-    } else if compiled.policy_protects(pkg) {
-        Some("listed in the policy's protected packages".into())
-    } else if pkg.system && !p.act_on_system_packages {
-        Some("a system package, and act_on_system_packages is off".into())
-    } else {
-        None
-    };
+    let protected = protection(pkg, compiled);
     let _ = writeln!(out, "Protected:  {}", protected.as_deref().unwrap_or("no"));
 
     let _ = writeln!(out, "Device:     Veto is {}", caps.describe());

@@ -460,12 +460,12 @@ fn bad_input_is_one_line_and_exit_2() {
          format!("veto: {}: managed configuration: grace_period_days: expected a whole number, found \"six weeks\"", bad("bad-config-value.json"))),
         (vec!["audit".into(), "--inventory".into(), inv.clone(), "--state".into(), bad("bad-state.json")],
          format!("veto: {}: state: version: this Veto reads state version 1, found 9; was it written by a newer Veto?", bad("bad-state.json"))),
-        (vec!["audit".into(), "--inventory".into(), fx("bad")],
-         format!("veto: --inventory {}: is a directory, not a file", fx("bad"))),
+        (vec!["audit".into(), "--inventory".into(), fx("adb")],
+         format!("veto: --inventory {}: a folder without *.json files", fx("adb"))),
         (vec!["audit".into(), "--inventory".into(), fx("nope.json")],
          format!("veto: --inventory {}: no such file", fx("nope.json"))),
         (vec!["audit".into(), "--inventory".into(), inv.clone(), "--now".into(), "yesterday".into()],
-         "veto: --now: expected an RFC 3339 time like 2026-11-22T16:00:00Z, found \"yesterday\"".into()),
+         "veto: --now: expected an RFC 3339 time like 2026-11-22T16:00:00Z or days from now like +42d, found \"yesterday\"".into()),
         (vec!["audit".into(), "--inventory".into(), inv.clone(), "--capabilities".into(), "root".into()],
          "veto: --capabilities: unknown \"root\"; use device-owner, profile-owner, affiliated-profile-owner, delegate:package-access[,block-uninstall] or none".into()),
         (vec!["policy".into(), "check".into(), bad("bad-ladder-policy.json")],
@@ -1273,4 +1273,186 @@ fn check_warns_about_misspelt_keys_ignored_keys_and_cancelled_rules() {
     let out = stdout(&o);
     assert!(out.contains("[allow_cancels_rule] allow entry pattern \"com.example.*\" exempts what rule \"game\" bars: that rule never applies; remove the entry or narrow it\n"), "{out}");
     assert!(out.contains("[allow_cancels_rule] allow entry package \"com.zhiliaoapp.musically\" exempts what rule \"bytedance/tiktok\" bars: that rule never applies"), "{out}");
+}
+
+// ---- CI mode ----------------------------------------------------------------------------
+
+#[test]
+fn check_verify_and_explain_speak_json_and_strict_fails_on_warnings() {
+    let o = veto(&[
+        "policy",
+        "check",
+        &fx("lint-policy.json"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["kind"], "policy document");
+    assert_eq!(v["policy"]["rules_in_force"], 19);
+    assert_eq!(v["policy"]["own_rules"], 4);
+    assert_eq!(v["policy"]["rules_by_matcher"]["pattern"], 1);
+    assert_eq!(v["policy"]["ladder"][1]["action"], "suspend");
+    assert_eq!(v["warnings"].as_array().unwrap().len(), 6);
+    assert_eq!(v["warnings"][0]["code"], "too_broad");
+    // --strict: warnings get their own exit code; a clean policy still passes.
+    let o = veto(&["policy", "check", &fx("lint-policy.json"), "--strict"]);
+    assert_eq!(code(&o), 3);
+    let o = veto(&["policy", "check", &fx("allowlist-policy.json"), "--strict"]);
+    assert_eq!(code(&o), 0);
+
+    let dir = tempfile::tempdir().unwrap();
+    let public = keygen(dir.path(), "feed.key");
+    let signed = dir.path().join("s.json");
+    let key = dir.path().join("feed.key");
+    let o = veto(&[
+        "policy",
+        "sign",
+        "--key",
+        key.to_str().unwrap(),
+        &fx("lint-policy.json"),
+        "--out",
+        signed.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0);
+    let o = veto(&[
+        "policy",
+        "verify",
+        "--key",
+        &public,
+        signed.to_str().unwrap(),
+        "--format",
+        "json",
+        "--strict",
+    ]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["good_signature"], true);
+    assert_eq!(v["policy"]["version"], 3);
+    assert_eq!(v["policy"]["rules_in_force"], 19);
+    assert_eq!(v["key_id"].as_str().unwrap().len(), 16);
+
+    let o = veto(&[
+        "explain",
+        "com.spotify.music",
+        "--policy",
+        &fx("allowlist-policy.json"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 1);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["verdict"], "barred");
+    assert_eq!(v["finding"]["rules"], serde_json::json!(["allowlist"]));
+    let o = veto(&[
+        "explain",
+        "com.android.vending",
+        "--policy",
+        &fx("lint-policy.json"),
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["verdict"], "matched_but_protected");
+    assert_eq!(v["matching_rules"][1]["id"], "play-store");
+    assert!(v["protected"]
+        .as_str()
+        .unwrap()
+        .starts_with("built in: the Play Store"));
+    assert_eq!(v["allowed_by"]["value"], "*");
+}
+
+#[test]
+fn several_inventories_give_a_result_each_and_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["sample-inventory.json", "compliant-inventory.json"] {
+        std::fs::copy(fx(f), dir.path().join(f)).unwrap();
+    }
+    write(dir.path(), "z-bad.json", r#"{"packages":[{}]}"#);
+    write(dir.path(), "notes.txt", "not an inventory");
+    let folder = dir.path().to_str().unwrap();
+    let o = veto(&[
+        "audit",
+        "--inventory",
+        folder,
+        "--format",
+        "json",
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(code(&o), 2, "an unreadable inventory is bad input");
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        v["summary"],
+        serde_json::json!({"audited": 3, "compliant": 1, "with_findings": 1, "unreadable": 1, "with_warnings": 0})
+    );
+    let inv = v["inventories"].as_array().unwrap();
+    assert_eq!(
+        inv[0]["source"]["file"],
+        format!("{folder}/compliant-inventory.json")
+    );
+    assert_eq!(inv[0]["compliant"], true);
+    assert_eq!(inv[1]["findings"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        inv[2]["error"],
+        format!("{folder}/z-bad.json: inventory: packages[0]: missing field `package`")
+    );
+    // Files listed one by one; the table ends with the summary line.
+    let o = veto(&[
+        "audit",
+        "--inventory",
+        &fx("sample-inventory.json"),
+        "--inventory",
+        &fx("compliant-inventory.json"),
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(code(&o), 1);
+    let out = stdout(&o);
+    assert_eq!(out.matches("Veto audit of ").count(), 2, "{out}");
+    assert!(
+        out.trim_end()
+            .ends_with("Inventories: 2 audited: 1 compliant, 1 with findings, 0 unreadable"),
+        "{out}"
+    );
+}
+
+#[test]
+fn now_takes_days_from_now() {
+    // +3d: the plan is made three days from the clock.
+    let o = veto(&[
+        "audit",
+        "--inventory",
+        &fx("sample-inventory.json"),
+        "--format",
+        "json",
+        "--now",
+        "+3d",
+    ]);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let at = v["generated_at"].as_str().unwrap().to_string();
+    let o = veto(&[
+        "audit",
+        "--inventory",
+        &fx("sample-inventory.json"),
+        "--format",
+        "json",
+        "--now",
+        "-3d",
+    ]);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let before = v["generated_at"].as_str().unwrap().to_string();
+    // Six days apart (compare the dates; the clock moves between the runs).
+    let day = |s: &str| s[..10].to_string();
+    assert_ne!(day(&at), day(&before));
+    assert!(at > before, "{at} {before}");
+    let o = veto(&[
+        "audit",
+        "--inventory",
+        &fx("sample-inventory.json"),
+        "--now",
+        "+42x",
+    ]);
+    assert_eq!(code(&o), 2);
 }
