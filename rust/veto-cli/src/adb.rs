@@ -447,12 +447,22 @@ pub struct Target<'a> {
     pub user: Option<u32>,
 }
 
-/// The `adb` on `PATH`, if any.
+/// The `adb` to run: on `PATH` (`adb`, or `adb.exe` on Windows and under WSL), else in the
+/// SDK's `platform-tools` named by `ANDROID_HOME` or `ANDROID_SDK_ROOT`.
 pub fn find_adb() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join("adb"))
-        .find(|p| p.is_file())
+    let names = ["adb", "adb.exe"];
+    let on_path = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .flat_map(|dir| names.map(|n| dir.join(n)))
+            .find(|p| p.is_file())
+    });
+    on_path.or_else(|| {
+        ["ANDROID_HOME", "ANDROID_SDK_ROOT"]
+            .iter()
+            .filter_map(std::env::var_os)
+            .flat_map(|sdk| names.map(|n| PathBuf::from(&sdk).join("platform-tools").join(n)))
+            .find(|p| p.is_file())
+    })
 }
 
 /// What one `adb shell` command printed.
@@ -556,7 +566,7 @@ pub fn failure_message(shown: &str, code: Option<i32>, stderr: &str) -> String {
 /// user it scanned, with how that user was chosen.
 pub fn inventory_from_device(target: &Target) -> Result<(Inventory, Scanned), String> {
     let adb =
-        find_adb().ok_or("adb not found: install Android platform-tools or pass --inventory")?;
+        find_adb().ok_or("adb not found on PATH or in $ANDROID_HOME/platform-tools: install Android platform-tools or pass --inventory")?;
     let scanned = match target.user {
         Some(u) => Scanned {
             id: u,

@@ -7,6 +7,7 @@
 mod adb;
 mod apk;
 mod audit;
+mod catalog_cmd;
 mod console;
 mod explain;
 mod input;
@@ -14,7 +15,7 @@ mod policy_cmd;
 mod provision;
 mod render;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -38,6 +39,12 @@ enum Command {
     Policy(PolicyCommand),
     /// Show which rules match a package, and why, and what the ladder would do.
     Explain(explain::ExplainArgs),
+    /// The built-in catalog of barred apps.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// Feed keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// Set phones up with Veto as their device policy controller.
     #[command(subcommand)]
     Provision(ProvisionCommand),
@@ -50,6 +57,25 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+enum CatalogCommand {
+    /// List the catalog's sections and entries, with the source of each.
+    List {
+        /// Output: a list for people, or JSON.
+        #[arg(long, value_enum, default_value = "table")]
+        format: input::Format,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Print the public key (policy_public_key) and key id of a secret key file.
+    Public {
+        /// The secret key file written by `veto keygen`.
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum ProvisionCommand {
     /// Print the Android Enterprise QR-code provisioning payload (JSON) for Veto.
     Qr(provision::QrArgs),
@@ -57,6 +83,18 @@ enum ProvisionCommand {
 
 #[derive(Subcommand)]
 enum PolicyCommand {
+    /// Print a starting policy document (warn, suspend after 14 days, uninstall after 42).
+    Init {
+        /// Only approved apps may stay.
+        #[arg(long, conflicts_with = "denylist")]
+        allowlist: bool,
+        /// Everything may stay except what the rules and the catalog bar (the default).
+        #[arg(long)]
+        denylist: bool,
+        /// Write it to this file (never overwritten) instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Validate a policy document or a managed-configuration export and explain it.
     Check {
         /// A policy JSON document, or a managed configuration (flat, Android Management
@@ -79,6 +117,14 @@ enum PolicyCommand {
         /// Write the envelope to this file (atomically) instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+    },
+    /// What NEW changes from OLD (rules, allow, ladder, catalogs), and whether its version
+    /// is raised as phones require.
+    Diff {
+        /// The policy in force (a document, or a configuration in any console's shape).
+        old: PathBuf,
+        /// The policy to publish.
+        new: PathBuf,
     },
     /// Print a policy as a managed configuration ready to paste into an EMM console.
     Export {
@@ -133,7 +179,22 @@ fn main() -> ExitCode {
         }
         eprintln!("veto: internal error (a bug in veto, please report it): {what}");
     }));
-    let cli = match Cli::try_parse() {
+    // `--version` names the catalog too: what a build bars depends on it.
+    let catalog = veto_core::catalog::Catalog::builtin();
+    let version: &'static str = Box::leak(
+        format!(
+            "{} (built-in catalog version {}, updated {})",
+            env!("CARGO_PKG_VERSION"),
+            catalog.version,
+            catalog.updated
+        )
+        .into_boxed_str(),
+    );
+    let parsed = Cli::command()
+        .version(version)
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             // --help and --version are not errors; usage errors exit 2.
@@ -150,6 +211,12 @@ fn main() -> ExitCode {
         }) => policy_cmd::policy_check(&file, format, strict),
         Command::Explain(e) => explain::explain(e),
         Command::Keygen { out } => policy_cmd::keygen(&out),
+        Command::Catalog(CatalogCommand::List { format }) => catalog_cmd::list(format),
+        Command::Policy(PolicyCommand::Diff { old, new }) => policy_cmd::policy_diff(&old, &new),
+        Command::Key(KeyCommand::Public { file }) => policy_cmd::key_public(&file),
+        Command::Policy(PolicyCommand::Init { allowlist, out, .. }) => {
+            policy_cmd::policy_init(allowlist, out.as_deref())
+        }
         Command::Provision(ProvisionCommand::Qr(q)) => provision_qr(&q),
         Command::Policy(PolicyCommand::Sign { key, file, out }) => {
             policy_cmd::policy_sign(&key, &file, out.as_deref())

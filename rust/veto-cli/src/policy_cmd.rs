@@ -221,3 +221,241 @@ pub(crate) fn policy_verify(
     }
     Ok(exit_for(&warnings, strict))
 }
+
+/// `veto policy init`: a starting policy, valid and free of lint warnings.
+pub(crate) fn policy_init(allowlist: bool, out: Option<&Path>) -> Outcome {
+    let template = if allowlist {
+        serde_json::json!({
+            "version": 1,
+            "mode": "allowlist",
+            "use_builtin_catalog": true,
+            "allow": [
+                "com.microsoft.office.outlook",
+                "com.microsoft.teams",
+                {"pattern": "com.microsoft.*", "reason": "Microsoft 365 apps"}
+            ],
+            "rules": [],
+            "enforcement": [
+                {"action": "warn", "after_days": 0},
+                {"action": "suspend", "after_days": 14},
+                {"action": "uninstall", "after_days": 42}
+            ]
+        })
+    } else {
+        serde_json::json!({
+            "version": 1,
+            "mode": "denylist",
+            "use_builtin_catalog": true,
+            "rules": [
+                {"id": "example-game", "package": "com.example.game", "reason": "Games are not allowed on work phones"}
+            ],
+            "allow": [],
+            "enforcement": [
+                {"action": "warn", "after_days": 0},
+                {"action": "suspend", "after_days": 14},
+                {"action": "uninstall", "after_days": 42}
+            ]
+        })
+    };
+    let text = format!(
+        "{}\n",
+        serde_json::to_string_pretty(&template).unwrap_or_default()
+    );
+    // The template must itself be a valid policy.
+    Policy::from_json(&text).map_err(|e| format!("template: {e}"))?;
+    match out {
+        Some(path) => {
+            if path.exists() {
+                return Err(format!(
+                    "--out {}: already exists; refusing to overwrite it",
+                    path.display()
+                )
+                .into());
+            }
+            veto_store::write_atomic(path, text.as_bytes()).map_err(|e| e.message().to_string())?;
+            println!("wrote {}", path.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(0)
+}
+
+/// `veto key public FILE`: the public key (and its id) of a secret key file, for
+/// `policy_public_key` when the output of `veto keygen` is lost.
+pub(crate) fn key_public(file: &Path) -> Outcome {
+    if file.is_dir() {
+        return Err(format!("{}: is a folder, not a secret key file", file.display()).into());
+    }
+    let secret = veto_net::keys::read_secret_key(file).map_err(|e| e.message().to_string())?;
+    let public = secret.verifying_key();
+    println!(
+        "policy_public_key: {}",
+        veto_net::keys::encode_key(public.as_bytes())
+    );
+    println!("key id:            {}", veto_net::keys::key_id(&public));
+    Ok(0)
+}
+
+/// A policy document or a configuration in any console's shape, as the policy it gives.
+fn read_any_policy(file: &Path) -> Result<Policy, Fail> {
+    let text = read_text(file, "policy diff:")?;
+    let shown = file.display().to_string();
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{shown}: not valid JSON: {e}"))?;
+    match console::shape(&value) {
+        console::Shape::Policy => {
+            Ok(Policy::from_json(&text).map_err(|e| format!("{shown}: {e}"))?)
+        }
+        console::Shape::Config(flat, _) => Ok(config_from_flat(&shown, flat)?.0),
+        console::Shape::Neither(why) => Err(format!("{shown}: {why}").into()),
+    }
+}
+
+/// `veto policy diff OLD NEW`: what a new policy changes, and whether phones will take it
+/// (a changed policy needs a higher version; phones refuse the same version with other
+/// content, and older versions).
+pub(crate) fn policy_diff(old_file: &Path, new_file: &Path) -> Outcome {
+    use std::fmt::Write as _;
+    let old = read_any_policy(old_file)?;
+    let new = read_any_policy(new_file)?;
+    let mut out = String::new();
+    let mut changes = 0;
+    let mut line = |out: &mut String, text: String| {
+        changes += 1;
+        let _ = writeln!(out, "  {text}");
+    };
+    let matcher = |m: &veto_core::policy::Matcher| format!("{} {}", m.kind(), m.value());
+    if old.mode != new.mode {
+        line(
+            &mut out,
+            format!(
+                "mode: {} -> {}",
+                render::mode_name(old.mode),
+                render::mode_name(new.mode)
+            ),
+        );
+    }
+    if old.use_builtin_catalog != new.use_builtin_catalog {
+        line(
+            &mut out,
+            format!(
+                "use_builtin_catalog: {} -> {}",
+                old.use_builtin_catalog, new.use_builtin_catalog
+            ),
+        );
+    }
+    for c in new
+        .include_catalogs
+        .iter()
+        .filter(|c| !old.include_catalogs.contains(c))
+    {
+        line(&mut out, format!("+ catalog section {c}"));
+    }
+    for c in old
+        .include_catalogs
+        .iter()
+        .filter(|c| !new.include_catalogs.contains(c))
+    {
+        line(&mut out, format!("- catalog section {c}"));
+    }
+    for r in &new.rules {
+        match old.rules.iter().find(|o| o.id == r.id) {
+            None => line(
+                &mut out,
+                format!("+ rule {} [{}]: {}", r.id, matcher(&r.matcher), r.reason),
+            ),
+            Some(o) if o.matcher != r.matcher => line(
+                &mut out,
+                format!(
+                    "~ rule {}: [{}] -> [{}]",
+                    r.id,
+                    matcher(&o.matcher),
+                    matcher(&r.matcher)
+                ),
+            ),
+            Some(o) if o.reason != r.reason || o.source != r.source => line(
+                &mut out,
+                format!("~ rule {}: reason or source changed", r.id),
+            ),
+            Some(_) => {}
+        }
+    }
+    for o in old
+        .rules
+        .iter()
+        .filter(|o| !new.rules.iter().any(|r| r.id == o.id))
+    {
+        line(
+            &mut out,
+            format!("- rule {} [{}]", o.id, matcher(&o.matcher)),
+        );
+    }
+    for a in new
+        .allow
+        .iter()
+        .filter(|a| !old.allow.iter().any(|o| o.matcher == a.matcher))
+    {
+        line(&mut out, format!("+ allow [{}]", matcher(&a.matcher)));
+    }
+    for o in old
+        .allow
+        .iter()
+        .filter(|o| !new.allow.iter().any(|a| a.matcher == o.matcher))
+    {
+        line(&mut out, format!("- allow [{}]", matcher(&o.matcher)));
+    }
+    for p in new.protected.iter().filter(|p| !old.protected.contains(p)) {
+        line(&mut out, format!("+ protected [{}]", matcher(p)));
+    }
+    for p in old.protected.iter().filter(|p| !new.protected.contains(p)) {
+        line(&mut out, format!("- protected [{}]", matcher(p)));
+    }
+    if old.enforcement != new.enforcement {
+        line(
+            &mut out,
+            format!(
+                "ladder: {} -> {}",
+                render::ladder_in_words(&old.enforcement),
+                render::ladder_in_words(&new.enforcement)
+            ),
+        );
+    }
+    if old.act_on_system_packages != new.act_on_system_packages {
+        line(
+            &mut out,
+            format!(
+                "act_on_system_packages: {} -> {}",
+                old.act_on_system_packages, new.act_on_system_packages
+            ),
+        );
+    }
+    if old.expires != new.expires {
+        let show =
+            |e: Option<veto_core::Timestamp>| e.map_or("never".to_string(), |t| t.to_string());
+        line(
+            &mut out,
+            format!("expires: {} -> {}", show(old.expires), show(new.expires)),
+        );
+    }
+    println!(
+        "{} (version {}) -> {} (version {}): {}",
+        old_file.display(),
+        old.version,
+        new_file.display(),
+        new.version,
+        match changes {
+            0 => "no changes".to_string(),
+            1 => "1 change".to_string(),
+            n => format!("{n} changes"),
+        }
+    );
+    print!("{out}");
+    let (ok, verdict) = match (changes, new.version.cmp(&old.version)) {
+        (_, std::cmp::Ordering::Less) => (false, format!("version {} is lower than {}: phones refuse it from the policy feed as a rollback; publish it as version {}", new.version, old.version, old.version + 1)),
+        (0, _) => (true, "version: nothing to publish".to_string()),
+        (_, std::cmp::Ordering::Equal) => (false, format!("version {} is unchanged but the content differs: phones refuse it from the policy feed; raise it to {}", new.version, old.version + 1)),
+        (_, std::cmp::Ordering::Greater) => (true, format!("version: {} -> {}, phones will take it", old.version, new.version)),
+    };
+    println!("{verdict}");
+    Ok(if ok { 0 } else { 1 })
+}

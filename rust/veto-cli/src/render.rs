@@ -71,10 +71,36 @@ fn ladder_here(steps: &[Step], caps: &Capabilities) -> (String, Vec<String>) {
     (words.join(", "), notes)
 }
 
+/// Terminal columns a character takes: 2 for East Asian wide and full-width characters
+/// (CJK, Hangul, full-width forms, most emoji), 0 for combining marks and zero-width
+/// characters, else 1. A table of Unicode's East Asian Width "W"/"F" blocks, enough to keep
+/// the audit table's columns straight for Chinese, Japanese and Korean app labels.
+fn char_width(c: char) -> usize {
+    let u = c as u32;
+    let zero = matches!(u, 0x0300..=0x036F | 0x200B..=0x200F | 0xFE00..=0xFE0F | 0x20D0..=0x20FF);
+    let wide = matches!(u,
+        0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF | 0xA000..=0xA4CF | 0xA960..=0xA97F | 0xAC00..=0xD7A3
+        | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6
+        | 0x1F300..=0x1F64F | 0x1F900..=0x1F9FF | 0x20000..=0x2FFFD | 0x30000..=0x3FFFD);
+    if zero {
+        0
+    } else if wide {
+        2
+    } else {
+        1
+    }
+}
+
+/// Columns a cell takes in a terminal.
+pub fn display_width(s: &str) -> usize {
+    s.chars().map(char_width).sum()
+}
+
 fn table(rows: &[Vec<String>]) -> String {
     let cols = rows.first().map_or(0, Vec::len);
     let widths: Vec<usize> = (0..cols)
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .map(|c| rows.iter().map(|r| display_width(&r[c])).max().unwrap_or(0))
         .collect();
     let mut out = String::new();
     for r in rows {
@@ -83,7 +109,7 @@ fn table(rows: &[Vec<String>]) -> String {
             if c + 1 == cols {
                 line.push_str(cell);
             } else {
-                let pad = widths[c] - cell.chars().count();
+                let pad = widths[c] - display_width(cell);
                 line.push_str(cell);
                 line.push_str(&" ".repeat(pad + 2));
             }
@@ -470,4 +496,38 @@ pub fn explain(
         None => out.push_str("\nVerdict: not barred; Veto leaves it alone.\n"),
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_labels_keep_the_columns_straight() {
+        assert_eq!(display_width("TikTok"), 6);
+        assert_eq!(display_width("抖音"), 4);
+        assert_eq!(display_width("ティックトック"), 14);
+        assert_eq!(display_width("틱톡"), 4);
+        assert_eq!(display_width("Ｔｉｋ"), 6);
+        assert_eq!(display_width("e\u{301}"), 1);
+        let rows = vec![
+            vec!["PACKAGE".to_string(), "LABEL".into(), "X".into()],
+            vec!["com.ss.android.ugc.aweme".into(), "抖音".into(), "a".into()],
+            vec![
+                "com.zhiliaoapp.musically".into(),
+                "TikTok".into(),
+                "b".into(),
+            ],
+        ];
+        let out = table(&rows);
+        // The third column starts at the same terminal column on every line.
+        let starts: Vec<usize> = out
+            .lines()
+            .map(|l| {
+                let at = l.rfind(' ').unwrap() + 1;
+                display_width(&l[..at])
+            })
+            .collect();
+        assert_eq!(starts, [34, 34, 34], "{out}");
+    }
 }

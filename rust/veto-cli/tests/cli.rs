@@ -21,7 +21,10 @@ fn veto(args: &[&str]) -> Output {
 
 fn veto_with_path(args: &[&str], path: Option<&str>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_veto"));
-    cmd.args(args).env_remove("RUST_BACKTRACE");
+    cmd.args(args)
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("ANDROID_HOME")
+        .env_remove("ANDROID_SDK_ROOT");
     if let Some(p) = path {
         cmd.env("PATH", p);
     }
@@ -548,7 +551,7 @@ fn adb_missing_says_what_to_do() {
     assert_eq!(code(&o), 2);
     assert_eq!(
         stderr(&o),
-        "veto: adb not found: install Android platform-tools or pass --inventory\n"
+        "veto: adb not found on PATH or in $ANDROID_HOME/platform-tools: install Android platform-tools or pass --inventory\n"
     );
 }
 
@@ -1455,4 +1458,171 @@ fn now_takes_days_from_now() {
         "+42x",
     ]);
     assert_eq!(code(&o), 2);
+}
+
+// ---- the small things ---------------------------------------------------------------------
+
+#[test]
+fn adb_exe_and_the_sdk_folder_are_found_too() {
+    use std::os::unix::fs::PermissionsExt;
+    // adb.exe on PATH (Windows, WSL): the phone answers like the Pixel.
+    let fake = common::fake_adb("pixel-14-work");
+    std::fs::rename(fake.path().join("adb"), fake.path().join("adb.exe")).unwrap();
+    let path = format!(
+        "{}:{}",
+        fake.path().display(),
+        std::env::var("PATH").unwrap()
+    );
+    let o = veto_with_path(&["audit", "--adb", "--now", NOW], Some(&path));
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    // $ANDROID_HOME/platform-tools/adb when PATH has none.
+    let sdk = tempfile::tempdir().unwrap();
+    let tools = sdk.path().join("platform-tools");
+    std::fs::create_dir(&tools).unwrap();
+    std::fs::write(
+        tools.join("adb"),
+        "#!/bin/sh\necho 'adb: no devices/emulators found' >&2\nexit 1\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(tools.join("adb"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_veto"))
+        .args(["audit", "--adb"])
+        .env("PATH", tempfile::tempdir().unwrap().path())
+        .env("ANDROID_HOME", sdk.path())
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2);
+    assert_eq!(stderr(&o), "veto: adb: no devices/emulators found; connect the phone with USB debugging on and check that `adb devices` lists it\n");
+}
+
+#[test]
+fn init_catalog_key_and_version() {
+    for template in ["--denylist", "--allowlist"] {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("p.json");
+        let o = veto(&["policy", "init", template, "--out", f.to_str().unwrap()]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let o = veto(&["policy", "check", f.to_str().unwrap(), "--strict"]);
+        assert_eq!(code(&o), 0, "{template}: {}{}", stdout(&o), stderr(&o));
+        assert!(stdout(&o).contains(
+            "  ladder:      warn at once, suspend after 14 days, uninstall after 42 days"
+        ));
+        let o = veto(&["policy", "init", template, "--out", f.to_str().unwrap()]);
+        assert_eq!(code(&o), 2, "never overwritten");
+    }
+    let o = veto(&["policy", "init", "--allowlist"]);
+    assert!(
+        stdout(&o).contains("\"mode\": \"allowlist\""),
+        "{}",
+        stdout(&o)
+    );
+
+    let o = veto(&["catalog", "list"]);
+    assert_eq!(code(&o), 0);
+    let out = stdout(&o);
+    assert!(
+        out.starts_with(
+            "Built-in catalog version 1 (updated 2026-11-22): 19 entries in 2 sections"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "\nbytedance (TikTok and other ByteDance apps; on with use_builtin_catalog): 15\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "  tiktok  com.zhiliaoapp.musically  TikTok (TikTok (ByteDance))\n    source: "
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("[unconfirmed: listed for review only]"),
+        "{out}"
+    );
+    let o = veto(&["catalog", "list", "--format", "json"]);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        v["sections"][0]["entries"][0]["package"],
+        "com.zhiliaoapp.musically"
+    );
+    assert!(v["sections"][0]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["source"].as_str().is_some_and(|s| !s.is_empty())));
+
+    let dir = tempfile::tempdir().unwrap();
+    let public = keygen(dir.path(), "feed.key");
+    let o = veto(&[
+        "key",
+        "public",
+        dir.path().join("feed.key").to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0);
+    assert!(
+        stdout(&o).starts_with(&format!("policy_public_key: {public}\nkey id:            ")),
+        "{}",
+        stdout(&o)
+    );
+
+    let o = veto(&["--version"]);
+    assert_eq!(code(&o), 0);
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "veto {} (built-in catalog version 1, updated 2026-11-22)\n",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+}
+
+#[test]
+fn diff_names_the_changes_and_checks_the_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = write(
+        dir.path(),
+        "old.json",
+        r#"{"version":4,"rules":[{"id":"game","package":"com.example.game","reason":"no games"},{"id":"chat","package":"com.example.chat","reason":"no chat"}],"allow":["com.example.ok"]}"#,
+    );
+    let new = write(
+        dir.path(),
+        "new.json",
+        r#"{"version":4,"rules":[{"id":"game","pattern":"com.example.game*","reason":"no games"},{"id":"shop","package":"com.example.shop","reason":"no shopping"}],"enforcement":"hide","include_catalogs":["state-actor-countries"]}"#,
+    );
+    let o = veto(&["policy", "diff", &old, &new]);
+    assert_eq!(code(&o), 1, "same version, other content");
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "{old} (version 4) -> {new} (version 4): 6 changes
+  + catalog section state-actor-countries
+  ~ rule game: [package com.example.game] -> [pattern com.example.game*]
+  + rule shop [package com.example.shop]: no shopping
+  - rule chat [package com.example.chat]
+  - allow [package com.example.ok]
+  ladder: warn at once, suspend after 14 days, uninstall after 42 days -> hide at once
+version 4 is unchanged but the content differs: phones refuse it from the policy feed; raise it to 5
+"
+        )
+    );
+    let newer = write(
+        dir.path(),
+        "newer.json",
+        &std::fs::read_to_string(&new)
+            .unwrap()
+            .replace("\"version\":4", "\"version\":5"),
+    );
+    let o = veto(&["policy", "diff", &old, &newer]);
+    assert_eq!(code(&o), 0);
+    assert!(
+        stdout(&o).ends_with("version: 4 -> 5, phones will take it\n"),
+        "{}",
+        stdout(&o)
+    );
+    let o = veto(&["policy", "diff", &newer, &old]);
+    assert_eq!(code(&o), 1);
+    assert!(stdout(&o).ends_with("version 4 is lower than 5: phones refuse it from the policy feed as a rollback; publish it as version 6\n"), "{}", stdout(&o));
 }

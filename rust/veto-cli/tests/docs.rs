@@ -168,6 +168,8 @@ fn every_console_example_in_docs_cli_md_reproduces() {
                 .args(args)
                 .current_dir(&root)
                 .env("PATH", &path)
+                .env_remove("ANDROID_HOME")
+                .env_remove("ANDROID_SDK_ROOT")
                 .env_remove("RUST_BACKTRACE")
                 .output()
                 .unwrap();
