@@ -16,7 +16,7 @@ pub const PACKAGE: &str = "app.veto";
 pub enum Shape {
     /// A policy document (it has `version`, or only policy keys).
     Policy,
-    /// A managed configuration, normalised to flat key → value, and the console it came in.
+    /// A managed configuration, normalised to flat key-to-value, and the console it came in.
     Config(Map<String, Value>, &'static str),
     /// Neither: the reason, naming what was looked for.
     Neither(String),
@@ -40,7 +40,7 @@ fn is_config_key(key: &str) -> bool {
     KEYS.iter().any(|k| k.name == key)
 }
 
-/// Intune / Play EMM `managedProperty` entries → flat keys.
+/// Intune / Play EMM `managedProperty` entries to flat keys.
 fn from_managed_properties(list: &[Value], at: &str) -> Result<Map<String, Value>, String> {
     let mut flat = Map::new();
     for (i, item) in list.iter().enumerate() {
@@ -155,7 +155,7 @@ pub enum ExportAs {
     Amapi,
     /// Intune (Android Enterprise app configuration, JSON editor): `managedProperty`.
     Intune,
-    /// Flat key → value (Workspace ONE, MobileIron, `--config`).
+    /// Flat key-to-value (Workspace ONE, MobileIron, `--config`).
     Flat,
 }
 

@@ -15,7 +15,7 @@ pub(crate) struct PolicySource {
     /// Policy JSON document (default: the built-in policy).
     #[arg(long, value_name = "FILE", conflicts_with = "config")]
     pub(crate) policy: Option<PathBuf>,
-    /// Managed-configuration export: a flat JSON object of key → value.
+    /// Managed-configuration export: a flat JSON object of key-to-value.
     #[arg(long, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
 }

@@ -45,6 +45,14 @@ enum Command {
     /// Feed keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `veto man > veto.1`.
+    Man,
     /// Set phones up with Veto as their device policy controller.
     #[command(subcommand)]
     Provision(ProvisionCommand),
@@ -164,6 +172,68 @@ impl<T: Into<String>> From<T> for Fail {
 
 type Outcome = Result<u8, Fail>;
 
+/// The clap definition, with `--version` naming the catalog too (what a build bars depends
+/// on it). Completions and the man page are generated from exactly this.
+fn cli_command() -> clap::Command {
+    let catalog = veto_core::catalog::Catalog::builtin();
+    let version: &'static str = Box::leak(
+        format!(
+            "{} (built-in catalog version {}, updated {})",
+            env!("CARGO_PKG_VERSION"),
+            catalog.version,
+            catalog.updated
+        )
+        .into_boxed_str(),
+    );
+    Cli::command().version(version)
+}
+
+fn completions(shell: clap_complete::Shell) -> Outcome {
+    clap_complete::generate(shell, &mut cli_command(), "veto", &mut std::io::stdout());
+    Ok(0)
+}
+
+fn man_page() -> Outcome {
+    let mut out = Vec::new();
+    let cmd = cli_command();
+    clap_mangen::Man::new(cmd.clone())
+        .render(&mut out)
+        .map_err(|e| format!("cannot write the man page: {e}"))?;
+    // One page for the whole tool: every subcommand's section follows.
+    for sub in cmd.get_subcommands() {
+        render_sub(&mut out, sub, "veto")?;
+    }
+    use std::io::Write as _;
+    std::io::stdout()
+        .write_all(&out)
+        .map_err(|e| format!("cannot write the man page: {e}"))?;
+    Ok(0)
+}
+
+fn render_sub(out: &mut Vec<u8>, cmd: &clap::Command, parent: &str) -> Result<(), Fail> {
+    let name = format!("{parent} {}", cmd.get_name());
+    if cmd.has_subcommands() {
+        for sub in cmd.get_subcommands() {
+            render_sub(out, sub, &name)?;
+        }
+        return Ok(());
+    }
+    // clap names are &'static str without its `string` feature; this runs once per command.
+    let leaked: &'static str = Box::leak(name.clone().into_boxed_str());
+    let cmd = cmd.clone().name(leaked).bin_name(leaked);
+    let man = clap_mangen::Man::new(cmd);
+    let mut page = Vec::new();
+    man.render_synopsis_section(&mut page)
+        .and_then(|_| man.render_description_section(&mut page))
+        .and_then(|_| man.render_options_section(&mut page))
+        .map_err(|e| format!("cannot write the man page: {e}"))?;
+    // Under the command's own section heading, its parts are subsections.
+    let page = String::from_utf8_lossy(&page).replace(".SH ", ".SS ");
+    out.extend_from_slice(format!(".SH \"{}\"\n", name.to_uppercase()).as_bytes());
+    out.extend_from_slice(page.as_bytes());
+    Ok(())
+}
+
 fn main() -> ExitCode {
     // A bug must still end in one readable line, never a backtrace.
     std::panic::set_hook(Box::new(|info| {
@@ -179,19 +249,7 @@ fn main() -> ExitCode {
         }
         eprintln!("veto: internal error (a bug in veto, please report it): {what}");
     }));
-    // `--version` names the catalog too: what a build bars depends on it.
-    let catalog = veto_core::catalog::Catalog::builtin();
-    let version: &'static str = Box::leak(
-        format!(
-            "{} (built-in catalog version {}, updated {})",
-            env!("CARGO_PKG_VERSION"),
-            catalog.version,
-            catalog.updated
-        )
-        .into_boxed_str(),
-    );
-    let parsed = Cli::command()
-        .version(version)
+    let parsed = cli_command()
         .try_get_matches()
         .and_then(|m| Cli::from_arg_matches(&m));
     let cli = match parsed {
@@ -211,6 +269,8 @@ fn main() -> ExitCode {
         }) => policy_cmd::policy_check(&file, format, strict),
         Command::Explain(e) => explain::explain(e),
         Command::Keygen { out } => policy_cmd::keygen(&out),
+        Command::Completions { shell } => completions(shell),
+        Command::Man => man_page(),
         Command::Catalog(CatalogCommand::List { format }) => catalog_cmd::list(format),
         Command::Policy(PolicyCommand::Diff { old, new }) => policy_cmd::policy_diff(&old, &new),
         Command::Key(KeyCommand::Public { file }) => policy_cmd::key_public(&file),

@@ -1626,3 +1626,61 @@ version 4 is unchanged but the content differs: phones refuse it from the policy
     assert_eq!(code(&o), 1);
     assert!(stdout(&o).ends_with("version 4 is lower than 5: phones refuse it from the policy feed as a rollback; publish it as version 6\n"), "{}", stdout(&o));
 }
+
+#[test]
+fn completions_and_the_man_page_come_from_the_clap_definitions() {
+    let o = veto(&["completions", "bash"]);
+    assert_eq!(code(&o), 0);
+    let script = stdout(&o);
+    for word in [
+        "audit",
+        "policy",
+        "export",
+        "provision",
+        "--inventory",
+        "--strict",
+    ] {
+        assert!(script.contains(word), "bash completion lacks {word}");
+    }
+    // The script is valid bash.
+    let check = Command::new("bash")
+        .args(["-n", "-c", &script])
+        .output()
+        .expect("bash runs");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    for shell in ["zsh", "fish", "powershell", "elvish"] {
+        let o = veto(&["completions", shell]);
+        assert_eq!(code(&o), 0, "{shell}");
+        assert!(stdout(&o).contains("veto"), "{shell}");
+    }
+    let o = veto(&["man"]);
+    assert_eq!(code(&o), 0);
+    let page = stdout(&o);
+    assert!(page.starts_with(".ie"), "{page}");
+    assert!(page.contains(".TH veto 1"), "{page}");
+    for section in [
+        "VETO AUDIT",
+        "VETO POLICY INIT",
+        "VETO POLICY CHECK",
+        "VETO POLICY SIGN",
+        "VETO POLICY DIFF",
+        "VETO POLICY EXPORT",
+        "VETO POLICY VERIFY",
+        "VETO EXPLAIN",
+        "VETO CATALOG LIST",
+        "VETO KEY PUBLIC",
+        "VETO KEYGEN",
+        "VETO PROVISION QR",
+    ] {
+        assert!(
+            page.contains(&format!(".SH \"{section}\"\n")),
+            "man page lacks {section}"
+        );
+    }
+    assert!(page.contains("\\-\\-strict"), "options are listed");
+    assert!(page.is_ascii(), "plain ASCII roff renders everywhere");
+}
