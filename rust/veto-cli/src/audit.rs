@@ -178,17 +178,17 @@ pub(crate) fn audit(a: AuditArgs) -> Outcome {
                 };
                 match r {
                     Ok((plan, packages)) => {
-                        let ctx = render::AuditContext {
-                            policy: compiled.policy(),
-                            rules_in_force: compiled.rules().len(),
-                            policy_origin: &loaded.origin,
-                            caps: &caps,
-                            caps_arg: &a.caps.capabilities,
-                            inventory_origin: file.as_str(),
-                            packages: *packages,
-                            scanned: None,
-                        };
-                        print!("{}", render::audit_table(&ctx, plan));
+                        print!(
+                            "{}",
+                            table(
+                                &compiled,
+                                &loaded.origin,
+                                &caps,
+                                &a.caps.capabilities,
+                                (file, *packages, None),
+                                plan
+                            )
+                        );
                     }
                     Err(e) => println!("Unreadable: {e}"),
                 }
@@ -209,6 +209,32 @@ pub(crate) fn audit(a: AuditArgs) -> Outcome {
     } else {
         0
     })
+}
+
+/// Where an inventory came from: its name, package count and, over adb, how the user was
+/// chosen.
+type Origin<'a> = (&'a str, usize, Option<(u32, adb::ChosenBy, &'a str)>);
+
+/// The audit table for one inventory.
+fn table(
+    compiled: &CompiledPolicy,
+    policy_origin: &str,
+    caps: &veto_core::Capabilities,
+    caps_arg: &str,
+    (inventory_origin, packages, scanned): Origin,
+    plan: &veto_core::Plan,
+) -> String {
+    let ctx = render::AuditContext {
+        policy: compiled.policy(),
+        rules_in_force: compiled.rules().len(),
+        policy_origin,
+        caps,
+        caps_arg,
+        inventory_origin,
+        packages,
+        scanned,
+    };
+    render::audit_table(&ctx, plan)
 }
 
 fn read_state(a: &AuditArgs) -> Result<State, Fail> {
@@ -286,17 +312,17 @@ fn audit_one(a: &AuditArgs, file: Option<&PathBuf>) -> Outcome {
                 } => Some((*user, *chosen_by, why.as_str())),
                 Source::File { .. } => None,
             };
-            let ctx = render::AuditContext {
-                policy: compiled.policy(),
-                rules_in_force: compiled.rules().len(),
-                policy_origin: &loaded.origin,
-                caps: &caps,
-                caps_arg: &a.caps.capabilities,
-                inventory_origin: &origin,
-                packages: inventory.packages.len(),
-                scanned,
-            };
-            print!("{}", render::audit_table(&ctx, &plan));
+            print!(
+                "{}",
+                table(
+                    &compiled,
+                    &loaded.origin,
+                    &caps,
+                    &a.caps.capabilities,
+                    (&origin, inventory.packages.len(), scanned),
+                    &plan
+                )
+            );
         }
     }
     Ok(if !plan.compliant {

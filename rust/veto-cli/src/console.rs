@@ -6,6 +6,7 @@
 
 use serde_json::{Map, Value};
 use veto_core::config::{KeyType, KEYS};
+use veto_core::policy::POLICY_KEYS;
 use veto_core::Policy;
 
 /// Veto's package name, as consoles name the app.
@@ -21,20 +22,6 @@ pub enum Shape {
     /// Neither: the reason, naming what was looked for.
     Neither(String),
 }
-
-/// Keys of a policy document (docs/contract.md *Policy*).
-const POLICY_KEYS: &[&str] = &[
-    "version",
-    "mode",
-    "use_builtin_catalog",
-    "include_catalogs",
-    "rules",
-    "allow",
-    "protected",
-    "enforcement",
-    "act_on_system_packages",
-    "expires",
-];
 
 fn is_config_key(key: &str) -> bool {
     KEYS.iter().any(|k| k.name == key)

@@ -50,16 +50,14 @@ fn row<'a>(out: &'a str, package: &str) -> Option<&'a str> {
 }
 
 fn audit_json(extra: &[&str]) -> (i32, Value) {
-    let inv = fx("sample-inventory.json");
-    let mut args = vec![
-        "audit",
-        "--inventory",
-        &inv,
-        "--format",
-        "json",
-        "--now",
-        NOW,
-    ];
+    let mut args = vec!["--now", NOW];
+    args.extend_from_slice(extra);
+    audit_json_of(&fx("sample-inventory.json"), &args)
+}
+
+/// `veto audit --inventory INV --format json EXTRA…`: its exit code and JSON.
+fn audit_json_of(inv: &str, extra: &[&str]) -> (i32, Value) {
+    let mut args = vec!["audit", "--inventory", inv, "--format", "json"];
     args.extend_from_slice(extra);
     let o = veto(&args);
     assert!(stderr(&o).is_empty(), "{}", stderr(&o));
@@ -758,6 +756,25 @@ fn keygen(dir: &Path, name: &str) -> String {
         .to_string()
 }
 
+/// Signs `policy` with a new key made in `dir`: the public key, the secret key file and
+/// the envelope file.
+fn sign_with_new_key(dir: &Path, policy: &str) -> (String, std::path::PathBuf, std::path::PathBuf) {
+    let public = keygen(dir, "feed.key");
+    let key = dir.join("feed.key");
+    let signed = dir.join("signed.json");
+    let o = veto(&[
+        "policy",
+        "sign",
+        "--key",
+        key.to_str().unwrap(),
+        policy,
+        "--out",
+        signed.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    (public, key, signed)
+}
+
 #[test]
 fn keygen_sign_and_verify_round_trip() {
     use std::os::unix::fs::PermissionsExt;
@@ -829,20 +846,8 @@ fn keygen_sign_and_verify_round_trip() {
 #[test]
 fn verify_refuses_other_keys_and_tampering() {
     let dir = tempfile::tempdir().unwrap();
-    let public = keygen(dir.path(), "feed.key");
+    let (public, key, signed) = sign_with_new_key(dir.path(), &fx("allowlist-policy.json"));
     let other = keygen(dir.path(), "other.key");
-    let key = dir.path().join("feed.key");
-    let signed = dir.path().join("signed.json");
-    let o = veto(&[
-        "policy",
-        "sign",
-        "--key",
-        key.to_str().unwrap(),
-        &fx("allowlist-policy.json"),
-        "--out",
-        signed.to_str().unwrap(),
-    ]);
-    assert_eq!(code(&o), 0);
 
     let o = veto(&[
         "policy",
@@ -1306,19 +1311,7 @@ fn check_verify_and_explain_speak_json_and_strict_fails_on_warnings() {
     assert_eq!(code(&o), 0);
 
     let dir = tempfile::tempdir().unwrap();
-    let public = keygen(dir.path(), "feed.key");
-    let signed = dir.path().join("s.json");
-    let key = dir.path().join("feed.key");
-    let o = veto(&[
-        "policy",
-        "sign",
-        "--key",
-        key.to_str().unwrap(),
-        &fx("lint-policy.json"),
-        "--out",
-        signed.to_str().unwrap(),
-    ]);
-    assert_eq!(code(&o), 0);
+    let (public, _, signed) = sign_with_new_key(dir.path(), &fx("lint-policy.json"));
     let o = veto(&[
         "policy",
         "verify",
@@ -1423,33 +1416,14 @@ fn several_inventories_give_a_result_each_and_a_summary() {
 
 #[test]
 fn now_takes_days_from_now() {
-    // +3d: the plan is made three days from the clock.
-    let o = veto(&[
-        "audit",
-        "--inventory",
-        &fx("sample-inventory.json"),
-        "--format",
-        "json",
-        "--now",
-        "+3d",
-    ]);
-    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
-    let at = v["generated_at"].as_str().unwrap().to_string();
-    let o = veto(&[
-        "audit",
-        "--inventory",
-        &fx("sample-inventory.json"),
-        "--format",
-        "json",
-        "--now",
-        "-3d",
-    ]);
-    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
-    let before = v["generated_at"].as_str().unwrap().to_string();
-    // Six days apart (compare the dates; the clock moves between the runs).
-    let day = |s: &str| s[..10].to_string();
-    assert_ne!(day(&at), day(&before));
-    assert!(at > before, "{at} {before}");
+    let generated_at = |now: &str| {
+        let (_, plan) = audit_json_of(&fx("sample-inventory.json"), &["--now", now]);
+        let at = plan["generated_at"].as_str().unwrap().to_string();
+        veto_core::Timestamp::parse_rfc3339(&at).unwrap().millis()
+    };
+    // -3d and +3d are six days apart (give or take the seconds between the two runs).
+    let apart = generated_at("+3d") - generated_at("-3d");
+    assert!((apart - 6 * 86_400_000).abs() < 60_000, "{apart}");
     let o = veto(&[
         "audit",
         "--inventory",

@@ -295,8 +295,8 @@ enum RawLadder {
     Steps(Vec<Step>),
 }
 
-/// Keys of a policy document.
-const POLICY_KEYS: &[&str] = &[
+/// Keys of a policy document (docs/contract.md *Policy*).
+pub const POLICY_KEYS: &[&str] = &[
     "version",
     "mode",
     "use_builtin_catalog",
