@@ -832,6 +832,37 @@ mod tests {
     }
 
     #[test]
+    fn each_source_decides_alone_when_the_other_is_missing() {
+        // Android 9: no user types, but the device policy dump names the owner.
+        let p = phone("samsung-13-work-secure-folder");
+        let s = choose_work_profile(&UserFacts {
+            users: &p.users,
+            types: None,
+            owners: p.owners.as_ref(),
+        })
+        .unwrap();
+        assert_eq!((s.id, s.chosen_by), (10, ChosenBy::ProfileOwnerAndFlag));
+        assert_eq!(s.why, "the only user with a profile owner (com.microsoft.windowsintune.companyportal) and the managed-profile flag (this Android prints no user types)");
+        // Types without owners (dumpsys device_policy refused): the type decides, and the
+        // Secure Folder typed as managed makes it ambiguous rather than a guess.
+        let err = choose_work_profile(&UserFacts {
+            users: &p.users,
+            types: p.types.as_deref(),
+            owners: None,
+        })
+        .unwrap_err();
+        assert_eq!(err, "adb: cannot tell which user is the work profile: 10 \"Work profile\" (type profile.MANAGED), 150 \"Secure Folder\" (type profile.MANAGED); pass --user N to choose one");
+        let p = phone("clone-space-12-work");
+        let s = choose_work_profile(&UserFacts {
+            users: &p.users,
+            types: p.types.as_deref(),
+            owners: None,
+        })
+        .unwrap();
+        assert_eq!((s.id, s.chosen_by), (11, ChosenBy::UserType));
+    }
+
+    #[test]
     fn two_owned_managed_profiles_are_ambiguous() {
         assert_eq!(
             choose("two-work-profiles").unwrap_err(),

@@ -471,8 +471,8 @@ pub fn explain(
     let _ = writeln!(out, "Protected:  {}", protected.as_deref().unwrap_or("no"));
 
     let _ = writeln!(out, "Device:     Veto is {}", caps.describe());
-    match plan.finding(&pkg.package) {
-        Some(f) => {
+    match (verdict(pkg, compiled, plan), plan.finding(&pkg.package)) {
+        ("barred", Some(f)) => {
             let (words, notes) = ladder_here(&p.enforcement, caps);
             let _ = writeln!(
                 out,
@@ -487,13 +487,11 @@ pub fn explain(
                 f.action.map_or("none (report only)", |a| a.name())
             );
         }
-        None if protected.is_some() && !rules.is_empty() => {
+        ("matched_but_protected", _) => {
             out.push_str("\nVerdict: matched but protected; Veto never acts on it.\n");
         }
-        None if allowed.is_some() => {
-            out.push_str("\nVerdict: allowed; Veto leaves it alone.\n");
-        }
-        None => out.push_str("\nVerdict: not barred; Veto leaves it alone.\n"),
+        ("allowed", _) => out.push_str("\nVerdict: allowed; Veto leaves it alone.\n"),
+        _ => out.push_str("\nVerdict: not barred; Veto leaves it alone.\n"),
     }
     out
 }
