@@ -286,3 +286,51 @@ fn every_json_example_in_docs_managed_config_md_is_valid() {
     }
     assert!(checked >= 3, "only {checked} JSON examples");
 }
+
+/// The state file example in docs/cli.md (marked `<!-- doc-test: state -->`) is one the
+/// audit reads, and the ladder counts from its first_seen.
+#[test]
+fn the_state_file_example_in_docs_cli_md_is_read() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let doc = std::fs::read_to_string(root.join("docs/cli.md")).unwrap();
+    let after = doc
+        .split("<!-- doc-test: state -->\n```json\n")
+        .nth(1)
+        .expect("docs/cli.md has the state example");
+    let json = &after[..after.find("\n```").unwrap()];
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    std::fs::write(&state, json).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_veto"))
+        .args([
+            "audit",
+            "--inventory",
+            "tests/fixtures/sample-inventory.json",
+            "--format",
+            "json",
+            "--now",
+            "2026-11-22T16:00:00Z",
+            "--capabilities",
+            "device-owner",
+            "--state",
+        ])
+        .arg(&state)
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let tiktok = plan["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["package"] == "com.zhiliaoapp.musically")
+        .unwrap();
+    assert_eq!(tiktok["first_seen"], "2026-10-01T09:00:00Z");
+    assert_eq!(tiktok["step"], "uninstall", "52 days on: {tiktok}");
+}
