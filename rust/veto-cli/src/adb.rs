@@ -303,6 +303,9 @@ impl UserFacts<'_> {
 /// `profile.MANAGED`. The managed-profile flag decides alone only when the phone printed
 /// neither, and the choice says so. Ambiguity is an error listing the candidates.
 pub fn choose_work_profile(facts: &UserFacts) -> Result<Scanned, String> {
+    if facts.users.is_empty() {
+        return Err("adb: `pm list users` listed no users; is the phone still starting up?".into());
+    }
     let typed = |u: &&User| facts.user_type(u.id) == Some(MANAGED_PROFILE_TYPE);
     let owned = |u: &&User| facts.profile_owner(u.id).is_some();
     let flagged = |u: &&User| u.has_managed_profile_flag();
@@ -444,12 +447,22 @@ pub struct Target<'a> {
     pub user: Option<u32>,
 }
 
-/// The `adb` on `PATH`, if any.
+/// The `adb` to run: on `PATH` (`adb`, or `adb.exe` on Windows and under WSL), else in the
+/// SDK's `platform-tools` named by `ANDROID_HOME` or `ANDROID_SDK_ROOT`.
 pub fn find_adb() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join("adb"))
-        .find(|p| p.is_file())
+    let names = ["adb", "adb.exe"];
+    let on_path = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .flat_map(|dir| names.map(|n| dir.join(n)))
+            .find(|p| p.is_file())
+    });
+    on_path.or_else(|| {
+        ["ANDROID_HOME", "ANDROID_SDK_ROOT"]
+            .iter()
+            .filter_map(std::env::var_os)
+            .flat_map(|sdk| names.map(|n| PathBuf::from(&sdk).join("platform-tools").join(n)))
+            .find(|p| p.is_file())
+    })
 }
 
 /// What one `adb shell` command printed.
@@ -553,7 +566,7 @@ pub fn failure_message(shown: &str, code: Option<i32>, stderr: &str) -> String {
 /// user it scanned, with how that user was chosen.
 pub fn inventory_from_device(target: &Target) -> Result<(Inventory, Scanned), String> {
     let adb =
-        find_adb().ok_or("adb not found: install Android platform-tools or pass --inventory")?;
+        find_adb().ok_or("adb not found on PATH or in $ANDROID_HOME/platform-tools: install Android platform-tools or pass --inventory")?;
     let scanned = match target.user {
         Some(u) => Scanned {
             id: u,
@@ -816,6 +829,37 @@ mod tests {
             "{}",
             s.why
         );
+    }
+
+    #[test]
+    fn each_source_decides_alone_when_the_other_is_missing() {
+        // Android 9: no user types, but the device policy dump names the owner.
+        let p = phone("samsung-13-work-secure-folder");
+        let s = choose_work_profile(&UserFacts {
+            users: &p.users,
+            types: None,
+            owners: p.owners.as_ref(),
+        })
+        .unwrap();
+        assert_eq!((s.id, s.chosen_by), (10, ChosenBy::ProfileOwnerAndFlag));
+        assert_eq!(s.why, "the only user with a profile owner (com.microsoft.windowsintune.companyportal) and the managed-profile flag (this Android prints no user types)");
+        // Types without owners (dumpsys device_policy refused): the type decides, and the
+        // Secure Folder typed as managed makes it ambiguous rather than a guess.
+        let err = choose_work_profile(&UserFacts {
+            users: &p.users,
+            types: p.types.as_deref(),
+            owners: None,
+        })
+        .unwrap_err();
+        assert_eq!(err, "adb: cannot tell which user is the work profile: 10 \"Work profile\" (type profile.MANAGED), 150 \"Secure Folder\" (type profile.MANAGED); pass --user N to choose one");
+        let p = phone("clone-space-12-work");
+        let s = choose_work_profile(&UserFacts {
+            users: &p.users,
+            types: p.types.as_deref(),
+            owners: None,
+        })
+        .unwrap();
+        assert_eq!((s.id, s.chosen_by), (11, ChosenBy::UserType));
     }
 
     #[test]

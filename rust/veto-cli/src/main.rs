@@ -1,24 +1,28 @@
 //! `veto`: the administrator's tool. Tries a policy against a work profile before rollout.
 //!
-//! Exit codes: 0 compliant / valid, 1 non-compliant (findings), 2 bad input or usage.
+//! Exit codes: 0 compliant / valid, 1 non-compliant (findings), 2 bad input or usage,
+//! 3 warnings under `--strict`.
 //! Every error is one line on stderr, `veto: <what is wrong, naming the file/key/path>`.
 
 mod adb;
 mod apk;
+mod audit;
+mod catalog_cmd;
+mod console;
+mod explain;
+mod input;
+mod policy_cmd;
 mod provision;
 mod render;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::path::{Path, PathBuf};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use veto_core::{
-    evaluate, parse_managed_config, policy_from_config, Capabilities, CompiledPolicy, Inventory,
-    Package, Policy, State, Timestamp, Warning,
-};
 
 /// Veto's administrator tool: try a policy against a work profile before rollout.
 ///
-/// Exit codes: 0 compliant or valid, 1 non-compliant (findings), 2 bad input or usage.
+/// Exit codes: 0 compliant or valid, 1 non-compliant (findings), 2 bad input or usage,
+/// 3 warnings under --strict.
 #[derive(Parser)]
 #[command(name = "veto", version, about, long_about = None)]
 struct Cli {
@@ -29,12 +33,26 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Print the findings and planned actions for an inventory (never writes anything).
-    Audit(AuditArgs),
+    Audit(audit::AuditArgs),
     /// Work with policy documents.
     #[command(subcommand)]
     Policy(PolicyCommand),
     /// Show which rules match a package, and why, and what the ladder would do.
-    Explain(ExplainArgs),
+    Explain(explain::ExplainArgs),
+    /// The built-in catalog of barred apps.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// Feed keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `veto man > veto.1`.
+    Man,
     /// Set phones up with Veto as their device policy controller.
     #[command(subcommand)]
     Provision(ProvisionCommand),
@@ -47,6 +65,25 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+enum CatalogCommand {
+    /// List the catalog's sections and entries, with the source of each.
+    List {
+        /// Output: a list for people, or JSON.
+        #[arg(long, value_enum, default_value = "table")]
+        format: input::Format,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Print the public key (policy_public_key) and key id of a secret key file.
+    Public {
+        /// The secret key file written by `veto keygen`.
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum ProvisionCommand {
     /// Print the Android Enterprise QR-code provisioning payload (JSON) for Veto.
     Qr(provision::QrArgs),
@@ -54,10 +91,29 @@ enum ProvisionCommand {
 
 #[derive(Subcommand)]
 enum PolicyCommand {
+    /// Print a starting policy document (warn, suspend after 14 days, uninstall after 42).
+    Init {
+        /// Only approved apps may stay.
+        #[arg(long, conflicts_with = "denylist")]
+        allowlist: bool,
+        /// Everything may stay except what the rules and the catalog bar (the default).
+        #[arg(long)]
+        denylist: bool,
+        /// Write it to this file (never overwritten) instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Validate a policy document or a managed-configuration export and explain it.
     Check {
-        /// A policy JSON document, or a managed-configuration export (flat key → value).
+        /// A policy JSON document, or a managed configuration (flat, Android Management
+        /// API or Intune managedProperty).
         file: PathBuf,
+        /// Output: a report for people, or JSON for scripts.
+        #[arg(long, value_enum, default_value = "table")]
+        format: input::Format,
+        /// Warnings fail the check with exit code 3.
+        #[arg(long)]
+        strict: bool,
     },
     /// Sign a policy document for the feed (checks it first); prints the envelope.
     Sign {
@@ -70,6 +126,22 @@ enum PolicyCommand {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// What NEW changes from OLD (rules, allow, ladder, catalogs), and whether its version
+    /// is raised as phones require.
+    Diff {
+        /// The policy in force (a document, or a configuration in any console's shape).
+        old: PathBuf,
+        /// The policy to publish.
+        new: PathBuf,
+    },
+    /// Print a policy as a managed configuration ready to paste into an EMM console.
+    Export {
+        /// The console: amapi (Android Management API), intune (managedProperty), flat.
+        #[arg(long = "as", value_enum, value_name = "CONSOLE")]
+        format: console::ExportAs,
+        /// The policy JSON document.
+        file: PathBuf,
+    },
     /// Verify a signed policy envelope as a device would, and summarise the policy.
     Verify {
         /// The feed's public key (base64 or hex), as set in policy_public_key.
@@ -77,114 +149,16 @@ enum PolicyCommand {
         key: String,
         /// The signed envelope.
         file: PathBuf,
-        /// Refuse an expired policy as of this time (RFC 3339; default: now).
-        #[arg(long, value_name = "RFC3339")]
+        /// Refuse an expired policy as of this time (RFC 3339 or +42d; default: now).
+        #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
         now: Option<String>,
+        /// Output: a line for people, or JSON for scripts.
+        #[arg(long, value_enum, default_value = "table")]
+        format: input::Format,
+        /// Warnings fail the check with exit code 3.
+        #[arg(long)]
+        strict: bool,
     },
-}
-
-#[derive(Args)]
-struct PolicySource {
-    /// Policy JSON document (default: the built-in policy).
-    #[arg(long, value_name = "FILE", conflicts_with = "config")]
-    policy: Option<PathBuf>,
-    /// Managed-configuration export: a flat JSON object of key → value.
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-}
-
-#[derive(Args)]
-struct CapabilityArg {
-    /// What Veto may do on the device: device-owner, profile-owner,
-    /// affiliated-profile-owner, delegate:package-access[,block-uninstall], none.
-    #[arg(long, value_name = "LIST", default_value = "profile-owner")]
-    capabilities: String,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    Table,
-    Json,
-}
-
-#[derive(Args)]
-struct AuditArgs {
-    /// Inventory JSON of the work profile (docs/contract.md).
-    #[arg(
-        long,
-        value_name = "FILE",
-        required_unless_present = "adb",
-        conflicts_with = "adb"
-    )]
-    inventory: Option<PathBuf>,
-    /// Read the inventory from a phone connected over adb (its work profile).
-    #[arg(long)]
-    adb: bool,
-    /// adb device serial (with --adb).
-    #[arg(long, value_name = "S", requires = "adb")]
-    serial: Option<String>,
-    /// Android user id to scan (with --adb; default: the work profile, the user of type
-    /// profile.MANAGED that has a profile owner).
-    #[arg(long, value_name = "N", requires = "adb")]
-    user: Option<u32>,
-    #[command(flatten)]
-    source: PolicySource,
-    /// Veto state file (first-seen times, actions taken); read only.
-    #[arg(long, value_name = "FILE")]
-    state: Option<PathBuf>,
-    #[command(flatten)]
-    caps: CapabilityArg,
-    /// Output: a table for people, or the plan as JSON.
-    #[arg(long, value_enum, default_value = "table")]
-    format: Format,
-    /// Evaluate as of this time (RFC 3339), e.g. to see the ladder 42 days on.
-    #[arg(long, value_name = "RFC3339")]
-    now: Option<String>,
-}
-
-#[derive(Args)]
-struct ExplainArgs {
-    /// The package name.
-    package: String,
-    #[command(flatten)]
-    source: PolicySource,
-    /// SHA-256 of a signing certificate of the app (repeatable).
-    #[arg(long, value_name = "SHA256")]
-    signer: Vec<String>,
-    /// The package that installed the app.
-    #[arg(long, value_name = "PKG")]
-    installer: Option<String>,
-    /// Treat it as a system package.
-    #[arg(long)]
-    system: bool,
-    #[command(flatten)]
-    caps: CapabilityArg,
-}
-
-/// Where an audit's inventory came from, as `veto audit --format json` names it.
-#[derive(serde::Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-enum Source {
-    /// `--inventory FILE`.
-    File { file: String },
-    /// `--adb`: the phone, the user scanned and how that user was chosen.
-    Adb {
-        serial: Option<String>,
-        user: u32,
-        user_name: Option<String>,
-        user_type: Option<String>,
-        profile_owner: Option<String>,
-        chosen_by: adb::ChosenBy,
-        why: String,
-    },
-}
-
-/// `veto audit --format json`: the core's plan, then where its inventory came from.
-#[derive(serde::Serialize)]
-struct AuditJson<'a> {
-    #[serde(flatten)]
-    plan: &'a veto_core::Plan,
-    source: &'a Source,
 }
 
 /// An error that ends the run with exit code 2.
@@ -198,6 +172,68 @@ impl<T: Into<String>> From<T> for Fail {
 
 type Outcome = Result<u8, Fail>;
 
+/// The clap definition, with `--version` naming the catalog too (what a build bars depends
+/// on it). Completions and the man page are generated from exactly this.
+fn cli_command() -> clap::Command {
+    let catalog = veto_core::catalog::Catalog::builtin();
+    let version: &'static str = Box::leak(
+        format!(
+            "{} (built-in catalog version {}, updated {})",
+            env!("CARGO_PKG_VERSION"),
+            catalog.version,
+            catalog.updated
+        )
+        .into_boxed_str(),
+    );
+    Cli::command().version(version)
+}
+
+fn completions(shell: clap_complete::Shell) -> Outcome {
+    clap_complete::generate(shell, &mut cli_command(), "veto", &mut std::io::stdout());
+    Ok(0)
+}
+
+fn man_page() -> Outcome {
+    let mut out = Vec::new();
+    let cmd = cli_command();
+    clap_mangen::Man::new(cmd.clone())
+        .render(&mut out)
+        .map_err(|e| format!("cannot write the man page: {e}"))?;
+    // One page for the whole tool: every subcommand's section follows.
+    for sub in cmd.get_subcommands() {
+        render_sub(&mut out, sub, "veto")?;
+    }
+    use std::io::Write as _;
+    std::io::stdout()
+        .write_all(&out)
+        .map_err(|e| format!("cannot write the man page: {e}"))?;
+    Ok(0)
+}
+
+fn render_sub(out: &mut Vec<u8>, cmd: &clap::Command, parent: &str) -> Result<(), Fail> {
+    let name = format!("{parent} {}", cmd.get_name());
+    if cmd.has_subcommands() {
+        for sub in cmd.get_subcommands() {
+            render_sub(out, sub, &name)?;
+        }
+        return Ok(());
+    }
+    // clap names are &'static str without its `string` feature; this runs once per command.
+    let leaked: &'static str = Box::leak(name.clone().into_boxed_str());
+    let cmd = cmd.clone().name(leaked).bin_name(leaked);
+    let man = clap_mangen::Man::new(cmd);
+    let mut page = Vec::new();
+    man.render_synopsis_section(&mut page)
+        .and_then(|_| man.render_description_section(&mut page))
+        .and_then(|_| man.render_options_section(&mut page))
+        .map_err(|e| format!("cannot write the man page: {e}"))?;
+    // Under the command's own section heading, its parts are subsections.
+    let page = String::from_utf8_lossy(&page).replace(".SH ", ".SS ");
+    out.extend_from_slice(format!(".SH \"{}\"\n", name.to_uppercase()).as_bytes());
+    out.extend_from_slice(page.as_bytes());
+    Ok(())
+}
+
 fn main() -> ExitCode {
     // A bug must still end in one readable line, never a backtrace.
     std::panic::set_hook(Box::new(|info| {
@@ -207,9 +243,16 @@ fn main() -> ExitCode {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown".into());
+        // `veto … | head` closes the pipe early: not a bug, and nothing left to say.
+        if what.contains("Broken pipe") {
+            return;
+        }
         eprintln!("veto: internal error (a bug in veto, please report it): {what}");
     }));
-    let cli = match Cli::try_parse() {
+    let parsed = cli_command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             // --help and --version are not errors; usage errors exit 2.
@@ -218,17 +261,36 @@ fn main() -> ExitCode {
         }
     };
     let result = std::panic::catch_unwind(|| match cli.command {
-        Command::Audit(a) => audit(a),
-        Command::Policy(PolicyCommand::Check { file }) => policy_check(&file),
-        Command::Explain(e) => explain(e),
-        Command::Keygen { out } => keygen(&out),
+        Command::Audit(a) => audit::audit(a),
+        Command::Policy(PolicyCommand::Check {
+            file,
+            format,
+            strict,
+        }) => policy_cmd::policy_check(&file, format, strict),
+        Command::Explain(e) => explain::explain(e),
+        Command::Keygen { out } => policy_cmd::keygen(&out),
+        Command::Completions { shell } => completions(shell),
+        Command::Man => man_page(),
+        Command::Catalog(CatalogCommand::List { format }) => catalog_cmd::list(format),
+        Command::Policy(PolicyCommand::Diff { old, new }) => policy_cmd::policy_diff(&old, &new),
+        Command::Key(KeyCommand::Public { file }) => policy_cmd::key_public(&file),
+        Command::Policy(PolicyCommand::Init { allowlist, out, .. }) => {
+            policy_cmd::policy_init(allowlist, out.as_deref())
+        }
         Command::Provision(ProvisionCommand::Qr(q)) => provision_qr(&q),
         Command::Policy(PolicyCommand::Sign { key, file, out }) => {
-            policy_sign(&key, &file, out.as_deref())
+            policy_cmd::policy_sign(&key, &file, out.as_deref())
         }
-        Command::Policy(PolicyCommand::Verify { key, file, now }) => {
-            policy_verify(&key, &file, now.as_deref())
+        Command::Policy(PolicyCommand::Export { format, file }) => {
+            policy_cmd::policy_export(&file, format)
         }
+        Command::Policy(PolicyCommand::Verify {
+            key,
+            file,
+            now,
+            format,
+            strict,
+        }) => policy_cmd::policy_verify(&key, &file, now.as_deref(), format, strict),
     });
     match result {
         Ok(Ok(code)) => ExitCode::from(code),
@@ -241,292 +303,10 @@ fn main() -> ExitCode {
     }
 }
 
-/// Reads a text file, with errors that name it and say what it should have been.
-fn read_text(path: &Path, what: &str) -> Result<String, Fail> {
-    let shown = path.display();
-    if path.is_dir() {
-        return Err(format!("{what} {shown}: is a directory, not a file").into());
-    }
-    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => format!("{what} {shown}: no such file"),
-        _ => format!("{what} {shown}: cannot read: {e}"),
-    })?;
-    String::from_utf8(bytes).map_err(|_| format!("{what} {shown}: not UTF-8 text").into())
-}
-
-/// The policy to apply, its origin in words, and warnings from mapping a config.
-struct LoadedPolicy {
-    policy: Policy,
-    origin: String,
-    warnings: Vec<Warning>,
-}
-
-fn load_policy(source: &PolicySource) -> Result<LoadedPolicy, Fail> {
-    if let Some(path) = &source.policy {
-        let text = read_text(path, "--policy")?;
-        let policy = Policy::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        return Ok(LoadedPolicy {
-            policy,
-            origin: format!("policy {}", path.display()),
-            warnings: Vec::new(),
-        });
-    }
-    if let Some(path) = &source.config {
-        let text = read_text(path, "--config")?;
-        let (policy, warnings) =
-            config_policy(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        return Ok(LoadedPolicy {
-            policy,
-            origin: format!("managed configuration {}", path.display()),
-            warnings,
-        });
-    }
-    Ok(LoadedPolicy {
-        policy: Policy::builtin(),
-        origin: "built-in policy".into(),
-        warnings: Vec::new(),
-    })
-}
-
-fn config_policy(text: &str) -> veto_core::Result<(Policy, Vec<Warning>)> {
-    policy_from_config(&parse_managed_config(text)?)
-}
-
-fn capabilities(list: &str) -> Result<Capabilities, Fail> {
-    Capabilities::from_cli_list(list).map_err(|e| {
-        let why = e.message();
-        Fail(format!(
-            "--capabilities: {}",
-            why.strip_prefix("capabilities: ").unwrap_or(why)
-        ))
-    })
-}
-
-fn audit(a: AuditArgs) -> Outcome {
-    let caps = capabilities(&a.caps.capabilities)?;
-    let now = parse_now(a.now.as_deref())?;
-    let loaded = load_policy(&a.source)?;
-    let state = match &a.state {
-        Some(path) => {
-            let text = read_text(path, "--state")?;
-            State::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?
-        }
-        None => State::new(),
-    };
-    let (inventory, origin, source) = match &a.inventory {
-        Some(path) => {
-            let text = read_text(path, "--inventory")?;
-            let inv =
-                Inventory::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-            let shown = path.display().to_string();
-            (inv, shown.clone(), Source::File { file: shown })
-        }
-        None => {
-            let target = adb::Target {
-                serial: a.serial.as_deref(),
-                user: a.user,
-            };
-            let (inv, scanned) = adb::inventory_from_device(&target)?;
-            let device = a.serial.as_deref().unwrap_or("the connected phone");
-            let name = scanned
-                .name
-                .as_ref()
-                .map(|n| format!(" {n:?}"))
-                .unwrap_or_default();
-            (
-                inv,
-                format!("adb: {device}, user {}{name}", scanned.id),
-                Source::Adb {
-                    serial: a.serial.clone(),
-                    user: scanned.id,
-                    user_name: scanned.name.clone(),
-                    user_type: scanned.user_type.clone(),
-                    profile_owner: scanned.profile_owner.clone(),
-                    chosen_by: scanned.chosen_by,
-                    why: scanned.why.clone(),
-                },
-            )
-        }
-    };
-    let compiled = CompiledPolicy::new(loaded.policy);
-    let mut plan = evaluate(&inventory, &compiled, &state, &caps, now);
-    let mut warnings = loaded.warnings;
-    warnings.append(&mut plan.warnings);
-    plan.warnings = warnings;
-    match a.format {
-        Format::Json => {
-            let out = AuditJson {
-                plan: &plan,
-                source: &source,
-            };
-            let json = serde_json::to_string_pretty(&out)
-                .map_err(|e| format!("cannot write the plan as JSON: {e}"))?;
-            println!("{json}");
-        }
-        Format::Table => {
-            let scanned = match &source {
-                Source::Adb {
-                    user,
-                    chosen_by,
-                    why,
-                    ..
-                } => Some((*user, *chosen_by, why.as_str())),
-                Source::File { .. } => None,
-            };
-            let ctx = render::AuditContext {
-                policy: compiled.policy(),
-                rules_in_force: compiled.rules().len(),
-                policy_origin: &loaded.origin,
-                caps: &caps,
-                caps_arg: &a.caps.capabilities,
-                inventory_origin: &origin,
-                packages: inventory.packages.len(),
-                scanned,
-            };
-            print!("{}", render::audit_table(&ctx, &plan));
-        }
-    }
-    Ok(if plan.compliant { 0 } else { 1 })
-}
-
-fn parse_now(arg: Option<&str>) -> Result<Timestamp, Fail> {
-    match arg {
-        Some(s) => Timestamp::parse_rfc3339(s).ok_or_else(|| {
-            Fail(format!(
-                "--now: expected an RFC 3339 time like 2026-11-22T16:00:00Z, found {s:?}"
-            ))
-        }),
-        None => Ok(now()),
-    }
-}
-
 fn provision_qr(args: &provision::QrArgs) -> Outcome {
     let payload = provision::qr_payload(args)?;
     let json = serde_json::to_string_pretty(&payload)
         .map_err(|e| format!("cannot write the payload as JSON: {e}"))?;
     println!("{json}");
     Ok(0)
-}
-
-fn keygen(out: &Path) -> Outcome {
-    let key = veto_net::keys::keygen(out).map_err(|e| e.message().to_string())?;
-    println!("secret key:        {} (mode 0600; keep it offline, and back it up: devices refuse policies signed by any other key)", key.secret_key_path.display());
-    println!("policy_public_key: {}", key.public_key);
-    println!("key id:            {}", key.key_id);
-    Ok(0)
-}
-
-fn policy_sign(key: &Path, file: &Path, out: Option<&Path>) -> Outcome {
-    if key.is_dir() {
-        return Err(format!("--key {}: is a directory, not a file", key.display()).into());
-    }
-    let secret = veto_net::keys::read_secret_key(key).map_err(|e| e.message().to_string())?;
-    let text = read_text(file, "policy")?;
-    let envelope = veto_net::feed::sign_policy(text.as_bytes(), &secret)
-        .map_err(|e| format!("{}: {e}", file.display()))?;
-    match out {
-        Some(path) => {
-            veto_store::write_atomic(path, envelope.as_bytes())
-                .map_err(|e| e.message().to_string())?;
-            eprintln!("veto: signed {} into {}", file.display(), path.display());
-        }
-        None => println!("{envelope}"),
-    }
-    Ok(0)
-}
-
-fn policy_verify(key: &str, file: &Path, at: Option<&str>) -> Outcome {
-    let now = parse_now(at)?;
-    if file.is_dir() {
-        return Err(format!("{}: is a directory, not a file", file.display()).into());
-    }
-    let bytes = std::fs::read(file).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => format!("{}: no such file", file.display()),
-        _ => format!("{}: cannot read: {e}", file.display()),
-    })?;
-    let verified = veto_net::feed::verify_signed_policy(&bytes, key, Some(now))
-        .map_err(|e| format!("{}: {}", file.display(), e.message()))?;
-    println!("{}: good signature: {}", file.display(), verified.summary());
-    Ok(0)
-}
-
-fn now() -> Timestamp {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
-    Timestamp::from_millis(ms)
-}
-
-/// Config keys Veto knows, for telling a config export from a policy document.
-fn is_config_key(key: &str) -> bool {
-    veto_core::config::KEYS.iter().any(|k| k.name == key)
-}
-
-fn policy_check(file: &Path) -> Outcome {
-    let text = read_text(file, "policy check:")?;
-    let shown = file.display();
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format!("{shown}: not valid JSON: {e}"))?;
-    let Some(obj) = value.as_object() else {
-        return Err(format!(
-            "{shown}: expected a JSON object (a policy document or a managed-configuration export)"
-        )
-        .into());
-    };
-    let (policy, mut warnings, kind) = if obj.contains_key("version") {
-        let p = Policy::from_json(&text).map_err(|e| format!("{shown}: {e}"))?;
-        (p, Vec::new(), "policy document")
-    } else if obj.is_empty() || obj.keys().any(|k| is_config_key(k)) {
-        let (p, w) = config_policy(&text).map_err(|e| format!("{shown}: {e}"))?;
-        (p, w, "managed-configuration export")
-    } else {
-        return Err(format!(
-            "{shown}: neither a policy document (no \"version\") nor a managed-configuration export (no key Veto knows, e.g. \"denied_packages\")"
-        )
-        .into());
-    };
-    let compiled = CompiledPolicy::new(policy);
-    warnings.extend(compiled.lint().iter().cloned());
-    print!(
-        "{}",
-        render::policy_report(&shown.to_string(), kind, &compiled, &warnings)
-    );
-    Ok(0)
-}
-
-fn explain(e: ExplainArgs) -> Outcome {
-    let caps = capabilities(&e.caps.capabilities)?;
-    let loaded = load_policy(&e.source)?;
-    let mut pkg = Package::named(&e.package);
-    pkg.system = e.system;
-    pkg.installer = e.installer.clone();
-    for (i, s) in e.signer.iter().enumerate() {
-        pkg.signing_sha256.push(
-            veto_core::CertDigest::parse(s).map_err(|why| format!("--signer #{}: {why}", i + 1))?,
-        );
-    }
-    // Validate through the same checks an inventory gets, so names are judged alike.
-    let inventory_json = serde_json::json!({"packages": [pkg]}).to_string();
-    let inventory = Inventory::from_json(&inventory_json).map_err(|err| {
-        let why = err.message();
-        let why = why
-            .strip_prefix("inventory: packages[0].package: ")
-            .unwrap_or(why);
-        format!("PACKAGE {:?}: {why}", e.package)
-    })?;
-    let compiled = CompiledPolicy::new(loaded.policy);
-    let at = now();
-    let plan = evaluate(&inventory, &compiled, &State::new(), &caps, at);
-    print!(
-        "{}",
-        render::explain(
-            &inventory.packages[0],
-            &compiled,
-            &loaded.origin,
-            &caps,
-            &plan
-        )
-    );
-    Ok(if plan.compliant { 0 } else { 1 })
 }

@@ -82,7 +82,7 @@ fn admin_extras(args: &QrArgs) -> Result<Map<String, Value>, String> {
     let mut extras = Map::new();
     if let Some(path) = &args.extras {
         let shown = path.display();
-        let text = crate::read_text(path, "--extras").map_err(|e| e.0)?;
+        let text = crate::input::read_text(path, "--extras").map_err(|e| e.0)?;
         let value: Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
             .map_err(|e| format!("--extras {shown}: not valid JSON: {e}"))?;
         let Value::Object(obj) = value else {

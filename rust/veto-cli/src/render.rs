@@ -21,7 +21,7 @@ pub struct AuditContext<'a> {
     pub scanned: Option<(u32, crate::adb::ChosenBy, &'a str)>,
 }
 
-fn mode_name(mode: Mode) -> &'static str {
+pub fn mode_name(mode: Mode) -> &'static str {
     match mode {
         Mode::Denylist => "denylist",
         Mode::Allowlist => "allowlist",
@@ -71,10 +71,36 @@ fn ladder_here(steps: &[Step], caps: &Capabilities) -> (String, Vec<String>) {
     (words.join(", "), notes)
 }
 
+/// Terminal columns a character takes: 2 for East Asian wide and full-width characters
+/// (CJK, Hangul, full-width forms, most emoji), 0 for combining marks and zero-width
+/// characters, else 1. A table of Unicode's East Asian Width "W"/"F" blocks, enough to keep
+/// the audit table's columns straight for Chinese, Japanese and Korean app labels.
+fn char_width(c: char) -> usize {
+    let u = c as u32;
+    let zero = matches!(u, 0x0300..=0x036F | 0x200B..=0x200F | 0xFE00..=0xFE0F | 0x20D0..=0x20FF);
+    let wide = matches!(u,
+        0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF | 0xA000..=0xA4CF | 0xA960..=0xA97F | 0xAC00..=0xD7A3
+        | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6
+        | 0x1F300..=0x1F64F | 0x1F900..=0x1F9FF | 0x20000..=0x2FFFD | 0x30000..=0x3FFFD);
+    if zero {
+        0
+    } else if wide {
+        2
+    } else {
+        1
+    }
+}
+
+/// Columns a cell takes in a terminal.
+pub fn display_width(s: &str) -> usize {
+    s.chars().map(char_width).sum()
+}
+
 fn table(rows: &[Vec<String>]) -> String {
     let cols = rows.first().map_or(0, Vec::len);
     let widths: Vec<usize> = (0..cols)
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .map(|c| rows.iter().map(|r| display_width(&r[c])).max().unwrap_or(0))
         .collect();
     let mut out = String::new();
     for r in rows {
@@ -83,7 +109,7 @@ fn table(rows: &[Vec<String>]) -> String {
             if c + 1 == cols {
                 line.push_str(cell);
             } else {
-                let pad = widths[c] - cell.chars().count();
+                let pad = widths[c] - display_width(cell);
                 line.push_str(cell);
                 line.push_str(&" ".repeat(pad + 2));
             }
@@ -346,6 +372,32 @@ pub fn policy_report(
     out
 }
 
+/// Why Veto never acts on `pkg`, if it never does.
+pub fn protection(pkg: &Package, compiled: &CompiledPolicy) -> Option<String> {
+    if let Some(why) = builtin_reason(&pkg.package) {
+        Some(format!("built in: {why}"))
+    } else if compiled.policy_protects(pkg) {
+        Some("listed in the policy's protected packages".into())
+    } else if pkg.system && !compiled.policy().act_on_system_packages {
+        Some("a system package, and act_on_system_packages is off".into())
+    } else {
+        None
+    }
+}
+
+/// `explain`'s verdict: barred, matched_but_protected, allowed or not_barred.
+pub fn verdict(pkg: &Package, compiled: &CompiledPolicy, plan: &Plan) -> &'static str {
+    if plan.finding(&pkg.package).is_some() {
+        "barred"
+    } else if protection(pkg, compiled).is_some() && !compiled.matching_rules(pkg).is_empty() {
+        "matched_but_protected"
+    } else if compiled.allowed_by(pkg).is_some() {
+        "allowed"
+    } else {
+        "not_barred"
+    }
+}
+
 /// `veto explain`: which rules match a package and why, and what would happen.
 pub fn explain(
     pkg: &Package,
@@ -415,20 +467,12 @@ pub fn explain(
             None => "no entry exempts it".into(),
         }
     );
-    let protected = if let Some(why) = builtin_reason(&pkg.package) {
-        Some(format!("built in: {why}"))
-    } else if compiled.policy_protects(pkg) {
-        Some("listed in the policy's protected packages".into())
-    } else if pkg.system && !p.act_on_system_packages {
-        Some("a system package, and act_on_system_packages is off".into())
-    } else {
-        None
-    };
+    let protected = protection(pkg, compiled);
     let _ = writeln!(out, "Protected:  {}", protected.as_deref().unwrap_or("no"));
 
     let _ = writeln!(out, "Device:     Veto is {}", caps.describe());
-    match plan.finding(&pkg.package) {
-        Some(f) => {
+    match (verdict(pkg, compiled, plan), plan.finding(&pkg.package)) {
+        ("barred", Some(f)) => {
             let (words, notes) = ladder_here(&p.enforcement, caps);
             let _ = writeln!(
                 out,
@@ -443,13 +487,45 @@ pub fn explain(
                 f.action.map_or("none (report only)", |a| a.name())
             );
         }
-        None if protected.is_some() && !rules.is_empty() => {
+        ("matched_but_protected", _) => {
             out.push_str("\nVerdict: matched but protected; Veto never acts on it.\n");
         }
-        None if allowed.is_some() => {
-            out.push_str("\nVerdict: allowed; Veto leaves it alone.\n");
-        }
-        None => out.push_str("\nVerdict: not barred; Veto leaves it alone.\n"),
+        ("allowed", _) => out.push_str("\nVerdict: allowed; Veto leaves it alone.\n"),
+        _ => out.push_str("\nVerdict: not barred; Veto leaves it alone.\n"),
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_labels_keep_the_columns_straight() {
+        assert_eq!(display_width("TikTok"), 6);
+        assert_eq!(display_width("抖音"), 4);
+        assert_eq!(display_width("ティックトック"), 14);
+        assert_eq!(display_width("틱톡"), 4);
+        assert_eq!(display_width("Ｔｉｋ"), 6);
+        assert_eq!(display_width("e\u{301}"), 1);
+        let rows = vec![
+            vec!["PACKAGE".to_string(), "LABEL".into(), "X".into()],
+            vec!["com.ss.android.ugc.aweme".into(), "抖音".into(), "a".into()],
+            vec![
+                "com.zhiliaoapp.musically".into(),
+                "TikTok".into(),
+                "b".into(),
+            ],
+        ];
+        let out = table(&rows);
+        // The third column starts at the same terminal column on every line.
+        let starts: Vec<usize> = out
+            .lines()
+            .map(|l| {
+                let at = l.rfind(' ').unwrap() + 1;
+                display_width(&l[..at])
+            })
+            .collect();
+        assert_eq!(starts, [34, 34, 34], "{out}");
+    }
 }

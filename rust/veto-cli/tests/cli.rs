@@ -5,15 +5,15 @@
 // purpose, which veto_store::write_atomic would not show any better.
 #![allow(clippy::unwrap_used, clippy::disallowed_methods)]
 
+mod common;
+
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 const NOW: &str = "2026-11-22T16:00:00Z";
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
-}
+use common::fixtures;
 
 fn fx(name: &str) -> String {
     fixtures().join(name).to_string_lossy().into_owned()
@@ -25,7 +25,10 @@ fn veto(args: &[&str]) -> Output {
 
 fn veto_with_path(args: &[&str], path: Option<&str>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_veto"));
-    cmd.args(args).env_remove("RUST_BACKTRACE");
+    cmd.args(args)
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("ANDROID_HOME")
+        .env_remove("ANDROID_SDK_ROOT");
     if let Some(p) = path {
         cmd.env("PATH", p);
     }
@@ -51,16 +54,14 @@ fn row<'a>(out: &'a str, package: &str) -> Option<&'a str> {
 }
 
 fn audit_json(extra: &[&str]) -> (i32, Value) {
-    let inv = fx("sample-inventory.json");
-    let mut args = vec![
-        "audit",
-        "--inventory",
-        &inv,
-        "--format",
-        "json",
-        "--now",
-        NOW,
-    ];
+    let mut args = vec!["--now", NOW];
+    args.extend_from_slice(extra);
+    audit_json_of(&fx("sample-inventory.json"), &args)
+}
+
+/// `veto audit --inventory INV --format json EXTRA…`: its exit code and JSON.
+fn audit_json_of(inv: &str, extra: &[&str]) -> (i32, Value) {
+    let mut args = vec!["audit", "--inventory", inv, "--format", "json"];
     args.extend_from_slice(extra);
     let o = veto(&args);
     assert!(stderr(&o).is_empty(), "{}", stderr(&o));
@@ -309,7 +310,7 @@ fn policy_check_reports_lint_warnings_but_passes() {
     let o = veto(&["policy", "check", &fx("lint-policy.json")]);
     assert_eq!(code(&o), 0);
     let out = stdout(&o);
-    assert!(out.contains("  warnings:    5\n"), "{out}");
+    assert!(out.contains("  warnings:    6\n"), "{out}");
     for w in [
         "[too_broad] rule \"everything-com\": pattern \"com.*\" matches almost every app",
         "[protected_match] rule \"play-store\" matches protected package \"com.android.vending\"",
@@ -464,12 +465,12 @@ fn bad_input_is_one_line_and_exit_2() {
          format!("veto: {}: managed configuration: grace_period_days: expected a whole number, found \"six weeks\"", bad("bad-config-value.json"))),
         (vec!["audit".into(), "--inventory".into(), inv.clone(), "--state".into(), bad("bad-state.json")],
          format!("veto: {}: state: version: this Veto reads state version 1, found 9; was it written by a newer Veto?", bad("bad-state.json"))),
-        (vec!["audit".into(), "--inventory".into(), fx("bad")],
-         format!("veto: --inventory {}: is a directory, not a file", fx("bad"))),
+        (vec!["audit".into(), "--inventory".into(), fx("adb")],
+         format!("veto: --inventory {}: a folder without *.json files", fx("adb"))),
         (vec!["audit".into(), "--inventory".into(), fx("nope.json")],
          format!("veto: --inventory {}: no such file", fx("nope.json"))),
         (vec!["audit".into(), "--inventory".into(), inv.clone(), "--now".into(), "yesterday".into()],
-         "veto: --now: expected an RFC 3339 time like 2026-11-22T16:00:00Z, found \"yesterday\"".into()),
+         "veto: --now: expected an RFC 3339 time like 2026-11-22T16:00:00Z or days from now like +42d, found \"yesterday\"".into()),
         (vec!["audit".into(), "--inventory".into(), inv.clone(), "--capabilities".into(), "root".into()],
          "veto: --capabilities: unknown \"root\"; use device-owner, profile-owner, affiliated-profile-owner, delegate:package-access[,block-uninstall] or none".into()),
         (vec!["policy".into(), "check".into(), bad("bad-ladder-policy.json")],
@@ -477,7 +478,7 @@ fn bad_input_is_one_line_and_exit_2() {
         (vec!["policy".into(), "check".into(), bad("bad-config-value.json")],
          format!("veto: {}: managed configuration: grace_period_days: expected a whole number, found \"six weeks\"", bad("bad-config-value.json"))),
         (vec!["policy".into(), "check".into(), bad("neither.json")],
-         format!("veto: {}: neither a policy document (no \"version\") nor a managed-configuration export (no key Veto knows, e.g. \"denied_packages\")", bad("neither.json"))),
+         format!("veto: {}: neither a policy document (no \"version\") nor a managed configuration: none of its keys (\"colour\") is one Veto knows, such as \"denied_packages\", and it is no Android Management API managedConfiguration or Intune managedProperty list", bad("neither.json"))),
         (vec!["policy".into(), "check".into(), bad("malformed.json")],
          format!("veto: {}: not valid JSON: EOF while parsing a value at line 5 column 0", bad("malformed.json"))),
         (vec!["explain".into(), "not a pkg".into()],
@@ -517,7 +518,21 @@ fn usage_errors_exit_2_and_help_exits_0() {
     );
     let o = veto(&["audit"]);
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("--inventory <FILE>"), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "veto: audit: give --inventory FILE (an inventory document) or --adb (read the work profile of a phone connected over adb)\n");
+    for option in ["--user", "--serial"] {
+        let o = veto(&["audit", option, "10"]);
+        assert_eq!(code(&o), 2);
+        assert_eq!(stderr(&o), "veto: audit: give --inventory FILE (an inventory document) or --adb (read the work profile of a phone connected over adb)\n", "{option}");
+        let o = veto(&[
+            "audit",
+            "--inventory",
+            &fx("sample-inventory.json"),
+            option,
+            "10",
+        ]);
+        assert_eq!(code(&o), 2);
+        assert_eq!(stderr(&o), format!("veto: {option} chooses the phone or user to read over adb, so it goes with --adb instead of --inventory (an inventory file is already one work profile)\n"));
+    }
     let o = veto(&["frobnicate"]);
     assert_eq!(code(&o), 2);
     let o = veto(&["audit", "--help"]);
@@ -538,51 +553,13 @@ fn adb_missing_says_what_to_do() {
     assert_eq!(code(&o), 2);
     assert_eq!(
         stderr(&o),
-        "veto: adb not found: install Android platform-tools or pass --inventory\n"
+        "veto: adb not found on PATH or in $ANDROID_HOME/platform-tools: install Android platform-tools or pass --inventory\n"
     );
 }
 
-/// A fake `adb` placed first on PATH. It answers like the recorded phone in
-/// tests/fixtures/adb/phones/PHONE (see the README there) and logs its arguments.
+/// A fake `adb` for the recorded phone, first on PATH.
 fn fake_adb(phone: &str) -> (tempfile::TempDir, String) {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().unwrap();
-    let adb_dir = fixtures().join("adb");
-    let phone_dir = adb_dir.join("phones").join(phone);
-    assert!(phone_dir.is_dir(), "{}", phone_dir.display());
-    let log = dir.path().join("calls.log");
-    let script = format!(
-        r#"#!/bin/sh
-echo "$*" >> '{log}'
-p='{phone}'
-if [ -f "$p/adb.err" ]; then cat "$p/adb.err" >&2; exit "$(cat "$p/adb.rc")"; fi
-[ "$1" = "-s" ] && shift 2
-shift # "shell"
-case "$*" in
-  "pm list users") b=pm-list-users ;;
-  "cmd user list -v") b=cmd-user-list-v ;;
-  "dumpsys device_policy") b=dumpsys-device_policy ;;
-  "pm list packages -i -U --user "*) b="pm-list-packages-user-$7" ;;
-  "dumpsys package "*) f='{adb}/dumpsys-package-'"$3"'.txt'; [ -f "$f" ] && cat "$f"; exit 0 ;;
-  *) echo "fake adb: unexpected $*" >&2; exit 1 ;;
-esac
-if [ -e "$p/$b.out" ] || [ -e "$p/$b.err" ] || [ -e "$p/$b.rc" ]; then
-  [ -f "$p/$b.out" ] && cat "$p/$b.out"
-  [ -f "$p/$b.err" ] && cat "$p/$b.err" >&2
-  if [ -f "$p/$b.rc" ]; then exit "$(cat "$p/$b.rc")"; fi
-  exit 0
-fi
-case "$b" in pm-list-packages-user-*) cat '{adb}/pm-list-packages.txt'; exit 0 ;; esac
-echo "fake adb: no recording $b" >&2
-exit 1
-"#,
-        log = log.display(),
-        adb = adb_dir.display(),
-        phone = phone_dir.display(),
-    );
-    let adb = dir.path().join("adb");
-    std::fs::write(&adb, script).unwrap();
-    std::fs::set_permissions(&adb, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = common::fake_adb(phone);
     let path = format!(
         "{}:{}",
         dir.path().display(),
@@ -783,6 +760,25 @@ fn keygen(dir: &Path, name: &str) -> String {
         .to_string()
 }
 
+/// Signs `policy` with a new key made in `dir`: the public key, the secret key file and
+/// the envelope file.
+fn sign_with_new_key(dir: &Path, policy: &str) -> (String, std::path::PathBuf, std::path::PathBuf) {
+    let public = keygen(dir, "feed.key");
+    let key = dir.join("feed.key");
+    let signed = dir.join("signed.json");
+    let o = veto(&[
+        "policy",
+        "sign",
+        "--key",
+        key.to_str().unwrap(),
+        policy,
+        "--out",
+        signed.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    (public, key, signed)
+}
+
 #[test]
 fn keygen_sign_and_verify_round_trip() {
     use std::os::unix::fs::PermissionsExt;
@@ -854,20 +850,8 @@ fn keygen_sign_and_verify_round_trip() {
 #[test]
 fn verify_refuses_other_keys_and_tampering() {
     let dir = tempfile::tempdir().unwrap();
-    let public = keygen(dir.path(), "feed.key");
+    let (public, key, signed) = sign_with_new_key(dir.path(), &fx("allowlist-policy.json"));
     let other = keygen(dir.path(), "other.key");
-    let key = dir.path().join("feed.key");
-    let signed = dir.path().join("signed.json");
-    let o = veto(&[
-        "policy",
-        "sign",
-        "--key",
-        key.to_str().unwrap(),
-        &fx("allowlist-policy.json"),
-        "--out",
-        signed.to_str().unwrap(),
-    ]);
-    assert_eq!(code(&o), 0);
 
     let o = veto(&[
         "policy",
@@ -1052,4 +1036,629 @@ fn provision_qr_errors_name_the_problem() {
         assert_eq!(stderr(&o), format!("{want}\n"), "{full:?}");
         assert!(stdout(&o).is_empty());
     }
+}
+
+// ---- EMM consoles ---------------------------------------------------------------------
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn policy_export_prints_each_console_shape_and_the_tool_reads_it_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = fx("allowlist-policy.json");
+    for (format, kind) in [
+        (
+            "amapi",
+            "managed configuration (Android Management API application)",
+        ),
+        ("intune", "managed configuration (Intune managedProperty)"),
+        ("flat", "managed-configuration export"),
+    ] {
+        let o = veto(&["policy", "export", "--as", format, &policy]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let exported = write(dir.path(), &format!("{format}.json"), &stdout(&o));
+        let o = veto(&["policy", "check", &exported]);
+        assert_eq!(code(&o), 0, "{format}: {}", stderr(&o));
+        let out = stdout(&o);
+        assert!(
+            out.starts_with(&format!("{exported}: valid {kind}\n")),
+            "{out}"
+        );
+        assert!(out.contains("  version:     12\n"), "{out}");
+        assert!(out.contains("  mode:        allowlist"), "{out}");
+        // The same plan as from the document itself.
+        let (_, from_doc) = audit_json(&["--policy", &policy]);
+        let (_, from_console) = audit_json(&["--config", &exported]);
+        assert_eq!(from_doc["findings"], from_console["findings"], "{format}");
+    }
+    let o = veto(&["policy", "export", "--as", "intune", &policy]);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["productId"], "app:app.veto");
+    assert_eq!(v["managedProperty"][0]["key"], "policy_json");
+    let o = veto(&["policy", "export", "--as", "amapi", &policy]);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["packageName"], "app.veto");
+    assert!(v["managedConfiguration"]["policy_json"]
+        .as_str()
+        .unwrap()
+        .starts_with("{\"version\":12,\"mode\":\"allowlist\""));
+}
+
+#[test]
+fn a_document_of_the_wrong_kind_is_refused_with_the_right_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = fx("sample-inventory.json");
+    let doc = fx("allowlist-policy.json");
+    let config = fx("managed-config.json");
+    let o = veto(&["audit", "--inventory", &inv, "--config", &doc]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stderr(&o), format!("veto: --config {doc}: this is a policy document (it has \"version\"), not a managed configuration; pass it with --policy {doc}, or make a configuration of it with `veto policy export --as flat {doc}`\n"));
+    let o = veto(&["explain", "com.spotify.music", "--config", &doc]);
+    assert_eq!(
+        code(&o),
+        2,
+        "explain no longer drops a document's rules silently"
+    );
+    let o = veto(&["audit", "--inventory", &inv, "--policy", &config]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stderr(&o), format!("veto: --policy {config}: this is a managed configuration (managed-configuration export), not a policy document; pass it with --config {config}\n"));
+    let o = veto(&["policy", "export", "--as", "flat", &config]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stderr(&o), format!("veto: {config}: this is already a managed configuration (managed-configuration export); export takes a policy document (check a configuration with `veto policy check {config}`)\n"));
+    // A whole AMAPI policy without Veto in it.
+    let amapi = write(
+        dir.path(),
+        "amapi.json",
+        r#"{"name":"enterprises/LC0/policies/work","applications":[{"packageName":"com.microsoft.teams"}]}"#,
+    );
+    let o = veto(&["policy", "check", &amapi]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stderr(&o), format!("veto: {amapi}: an Android Management API policy without an application with packageName \"app.veto\"\n"));
+}
+
+#[test]
+fn a_byte_order_mark_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fx("allowlist-policy.json")).unwrap();
+    let bom = write(dir.path(), "bom.json", &format!("\u{feff}{text}"));
+    let o = veto(&["policy", "check", &bom]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = veto(&[
+        "audit",
+        "--inventory",
+        &fx("sample-inventory.json"),
+        "--policy",
+        &bom,
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+}
+
+#[test]
+fn sign_and_verify_show_lint_enforce_the_phone_limit_and_count_rules_in_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let public = keygen(dir.path(), "feed.key");
+    let key = dir.path().join("feed.key");
+    let key = key.to_str().unwrap();
+    let signed = dir.path().join("signed.json");
+    let o = veto(&[
+        "policy",
+        "sign",
+        "--key",
+        key,
+        &fx("lint-policy.json"),
+        "--out",
+        signed.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "signed {} into {}\n",
+            fx("lint-policy.json"),
+            signed.display()
+        )
+    );
+    let err = stderr(&o);
+    assert!(err.contains("veto: warning: [too_broad] rule \"everything-com\": pattern \"com.*\" matches almost every app"), "{err}");
+    assert_eq!(err.lines().count(), 6, "{err}");
+
+    let o = veto(&[
+        "policy",
+        "verify",
+        "--key",
+        &public,
+        signed.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(": good signature: policy version 3 (denylist, 19 rules in force: 4 own, 15 from the catalog, no expiry)"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(stderr(&o).lines().count(), 6, "{}", stderr(&o));
+
+    // A file where the key is expected.
+    let o = veto(&["policy", "verify", "--key", key, signed.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stderr(&o), format!("veto: --key {key:?}: looks like a file name; --key takes the public key itself (the policy_public_key value `veto keygen` printed), e.g. --key Ks8cr/uG1IRk0O+chdwJ5Uyr2cbjrfrUN6TFeZ1Vybo=\n"));
+
+    // 12,000 rules: a valid policy, but no phone takes the envelope.
+    let rules: Vec<Value> = (0..12_000)
+        .map(|i| {
+            serde_json::json!({"id": format!("r{i}"), "package": format!("com.example.unwanted.app{i}"), "reason": "Not approved for work phones"})
+        })
+        .collect();
+    let big = dir.path().join("big.json");
+    std::fs::write(
+        &big,
+        serde_json::json!({"version": 2, "rules": rules}).to_string(),
+    )
+    .unwrap();
+    let o = veto(&["policy", "sign", "--key", key, big.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(
+        err.starts_with(&format!("veto: {}: the signed envelope is ", big.display())),
+        "{err}"
+    );
+    assert!(err.ends_with(" bytes; phones refuse feed documents over 1048576 bytes (1 MiB) and keep their last good policy: use patterns, signers and the catalog instead of listing every package\n"), "{err}");
+    assert!(stdout(&o).is_empty());
+}
+
+/// Issue 14's "messages that don't say what to fix" and "silent acceptance", through the CLI.
+#[test]
+fn messages_say_what_to_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cases: Vec<(Vec<String>, String)> = vec![
+        (
+            vec!["policy".into(), "check".into(), write(d, "ladder.json", r#"{"version":1,"enforcement":[{"action":"warn","after_days":0},{"action":"suspned","after_days":14}]}"#)],
+            format!("veto: {}: policy: enforcement[1].action: found \"suspned\"; did you mean \"suspend\"? (actions, in lower case: report, warn, suspend, hide, uninstall)", d.join("ladder.json").display()),
+        ),
+        (
+            vec!["policy".into(), "check".into(), write(d, "version.json", r#"{"version":"1"}"#)],
+            format!("veto: {}: policy: version: expected a whole number, found the string \"1\"; write it without quotes, e.g. \"version\": 1", d.join("version.json").display()),
+        ),
+        (
+            vec!["policy".into(), "check".into(), write(d, "http.json", r#"{"policy_url":"http://feed.example.org/p.json","policy_public_key":"Ks8cr/uG1IRk0O+chdwJ5Uyr2cbjrfrUN6TFeZ1Vybo="}"#)],
+            format!("veto: {}: managed configuration: policy_url: expected an https:// URL, found \"http://feed.example.org/p.json\"; Veto never fetches or reports over plain HTTP", d.join("http.json").display()),
+        ),
+        (
+            vec!["policy".into(), "check".into(), write(d, "report.json", r#"{"report_url":"http://c.example.org/r"}"#)],
+            format!("veto: {}: managed configuration: report_url: expected an https:// URL, found \"http://c.example.org/r\"; Veto never fetches or reports over plain HTTP", d.join("report.json").display()),
+        ),
+        (
+            vec!["policy".into(), "check".into(), write(d, "key.json", r#"{"policy_url":"https://feed.example.org/p.json","policy_public_key":"abc"}"#)],
+            format!("veto: {}: managed configuration: policy_public_key: ", d.join("key.json").display()),
+        ),
+        (
+            vec!["policy".into(), "check".into(), write(d, "nokey.json", r#"{"policy_url":"https://feed.example.org/p.json"}"#)],
+            format!("veto: {}: managed configuration: policy_url is set but policy_public_key is empty; Veto only accepts signed policies (`veto keygen` prints the key)", d.join("nokey.json").display()),
+        ),
+        (
+            vec!["policy".into(), "check".into(), write(d, "signed.json", r#"{"format":"veto-signed-policy/1","key_id":"00","payload":"e30=","signature":"AAAA"}"#)],
+            format!("veto: {}: this is a signed policy envelope (veto-signed-policy/1), not a policy document; check it as a phone would with `veto policy verify --key PUBLIC_KEY FILE`", d.join("signed.json").display()),
+        ),
+        (
+            vec!["keygen".into(), "--out".into(), d.display().to_string()],
+            format!("veto: --out {}: is a folder; give the file to write the secret key to, e.g. --out {}", d.display(), d.join("feed.key").display()),
+        ),
+    ];
+    for (args, want) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = veto(&args);
+        assert_eq!(code(&o), 2, "{args:?}");
+        let err = stderr(&o);
+        assert!(
+            err.starts_with(&want),
+            "{args:?}\n got: {err}\nwant: {want}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}
+
+#[test]
+fn check_warns_about_misspelt_keys_ignored_keys_and_cancelled_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cfg = write(
+        d,
+        "c.json",
+        r#"{"enforcment_action":"hide","grace_period_days":14}"#,
+    );
+    let o = veto(&["policy", "check", &cfg]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("[unknown_config_key] managed configuration: enforcment_action: not a key Veto knows; ignored; did you mean \"enforcement_action\"? (see docs/managed-config.md)"), "{out}");
+    assert!(out.contains("[ignored_config_key] managed configuration: grace_period_days: 14 is ignored while enforcement_action is \"policy\""), "{out}");
+    let policy = write(
+        d,
+        "p.json",
+        r#"{"version":2,"rules":[{"id":"game","package":"com.example.game","reason":"no games"}],"allow":["com.example.*","com.zhiliaoapp.musically"]}"#,
+    );
+    let o = veto(&["policy", "check", &policy]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("[allow_cancels_rule] allow entry pattern \"com.example.*\" exempts what rule \"game\" bars: that rule never applies; remove the entry or narrow it\n"), "{out}");
+    assert!(out.contains("[allow_cancels_rule] allow entry package \"com.zhiliaoapp.musically\" exempts what rule \"bytedance/tiktok\" bars: that rule never applies"), "{out}");
+}
+
+// ---- CI mode ----------------------------------------------------------------------------
+
+#[test]
+fn check_verify_and_explain_speak_json_and_strict_fails_on_warnings() {
+    let o = veto(&[
+        "policy",
+        "check",
+        &fx("lint-policy.json"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["kind"], "policy document");
+    assert_eq!(v["policy"]["rules_in_force"], 19);
+    assert_eq!(v["policy"]["own_rules"], 4);
+    assert_eq!(v["policy"]["rules_by_matcher"]["pattern"], 1);
+    assert_eq!(v["policy"]["ladder"][1]["action"], "suspend");
+    assert_eq!(v["warnings"].as_array().unwrap().len(), 6);
+    assert_eq!(v["warnings"][0]["code"], "too_broad");
+    // --strict: warnings get their own exit code; a clean policy still passes.
+    let o = veto(&["policy", "check", &fx("lint-policy.json"), "--strict"]);
+    assert_eq!(code(&o), 3);
+    let o = veto(&["policy", "check", &fx("allowlist-policy.json"), "--strict"]);
+    assert_eq!(code(&o), 0);
+
+    let dir = tempfile::tempdir().unwrap();
+    let (public, _, signed) = sign_with_new_key(dir.path(), &fx("lint-policy.json"));
+    let o = veto(&[
+        "policy",
+        "verify",
+        "--key",
+        &public,
+        signed.to_str().unwrap(),
+        "--format",
+        "json",
+        "--strict",
+    ]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["good_signature"], true);
+    assert_eq!(v["policy"]["version"], 3);
+    assert_eq!(v["policy"]["rules_in_force"], 19);
+    assert_eq!(v["key_id"].as_str().unwrap().len(), 16);
+
+    let o = veto(&[
+        "explain",
+        "com.spotify.music",
+        "--policy",
+        &fx("allowlist-policy.json"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 1);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["verdict"], "barred");
+    assert_eq!(v["finding"]["rules"], serde_json::json!(["allowlist"]));
+    let o = veto(&[
+        "explain",
+        "com.android.vending",
+        "--policy",
+        &fx("lint-policy.json"),
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["verdict"], "matched_but_protected");
+    assert_eq!(v["matching_rules"][1]["id"], "play-store");
+    assert!(v["protected"]
+        .as_str()
+        .unwrap()
+        .starts_with("built in: the Play Store"));
+    assert_eq!(v["allowed_by"]["value"], "*");
+}
+
+#[test]
+fn several_inventories_give_a_result_each_and_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["sample-inventory.json", "compliant-inventory.json"] {
+        std::fs::copy(fx(f), dir.path().join(f)).unwrap();
+    }
+    write(dir.path(), "z-bad.json", r#"{"packages":[{}]}"#);
+    write(dir.path(), "notes.txt", "not an inventory");
+    let folder = dir.path().to_str().unwrap();
+    let o = veto(&[
+        "audit",
+        "--inventory",
+        folder,
+        "--format",
+        "json",
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(code(&o), 2, "an unreadable inventory is bad input");
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        v["summary"],
+        serde_json::json!({"audited": 3, "compliant": 1, "with_findings": 1, "unreadable": 1, "with_warnings": 0})
+    );
+    let inv = v["inventories"].as_array().unwrap();
+    assert_eq!(
+        inv[0]["source"]["file"],
+        format!("{folder}/compliant-inventory.json")
+    );
+    assert_eq!(inv[0]["compliant"], true);
+    assert_eq!(inv[1]["findings"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        inv[2]["error"],
+        format!("{folder}/z-bad.json: inventory: packages[0]: missing field `package`")
+    );
+    // Files listed one by one; the table ends with the summary line.
+    let o = veto(&[
+        "audit",
+        "--inventory",
+        &fx("sample-inventory.json"),
+        "--inventory",
+        &fx("compliant-inventory.json"),
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(code(&o), 1);
+    let out = stdout(&o);
+    assert_eq!(out.matches("Veto audit of ").count(), 2, "{out}");
+    assert!(
+        out.trim_end()
+            .ends_with("Inventories: 2 audited: 1 compliant, 1 with findings, 0 unreadable"),
+        "{out}"
+    );
+}
+
+#[test]
+fn now_takes_days_from_now() {
+    let generated_at = |now: &str| {
+        let (_, plan) = audit_json_of(&fx("sample-inventory.json"), &["--now", now]);
+        let at = plan["generated_at"].as_str().unwrap().to_string();
+        veto_core::Timestamp::parse_rfc3339(&at).unwrap().millis()
+    };
+    // -3d and +3d are six days apart (give or take the seconds between the two runs).
+    let apart = generated_at("+3d") - generated_at("-3d");
+    assert!((apart - 6 * 86_400_000).abs() < 60_000, "{apart}");
+    let o = veto(&[
+        "audit",
+        "--inventory",
+        &fx("sample-inventory.json"),
+        "--now",
+        "+42x",
+    ]);
+    assert_eq!(code(&o), 2);
+}
+
+// ---- the small things ---------------------------------------------------------------------
+
+#[test]
+fn adb_exe_and_the_sdk_folder_are_found_too() {
+    use std::os::unix::fs::PermissionsExt;
+    // adb.exe on PATH (Windows, WSL): the phone answers like the Pixel.
+    let fake = common::fake_adb("pixel-14-work");
+    std::fs::rename(fake.path().join("adb"), fake.path().join("adb.exe")).unwrap();
+    let path = format!(
+        "{}:{}",
+        fake.path().display(),
+        std::env::var("PATH").unwrap()
+    );
+    let o = veto_with_path(&["audit", "--adb", "--now", NOW], Some(&path));
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    // $ANDROID_HOME/platform-tools/adb when PATH has none.
+    let sdk = tempfile::tempdir().unwrap();
+    let tools = sdk.path().join("platform-tools");
+    std::fs::create_dir(&tools).unwrap();
+    std::fs::write(
+        tools.join("adb"),
+        "#!/bin/sh\necho 'adb: no devices/emulators found' >&2\nexit 1\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(tools.join("adb"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_veto"))
+        .args(["audit", "--adb"])
+        .env("PATH", tempfile::tempdir().unwrap().path())
+        .env("ANDROID_HOME", sdk.path())
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2);
+    assert_eq!(stderr(&o), "veto: adb: no devices/emulators found; connect the phone with USB debugging on and check that `adb devices` lists it\n");
+}
+
+#[test]
+fn init_catalog_key_and_version() {
+    for template in ["--denylist", "--allowlist"] {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("p.json");
+        let o = veto(&["policy", "init", template, "--out", f.to_str().unwrap()]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let o = veto(&["policy", "check", f.to_str().unwrap(), "--strict"]);
+        assert_eq!(code(&o), 0, "{template}: {}{}", stdout(&o), stderr(&o));
+        assert!(stdout(&o).contains(
+            "  ladder:      warn at once, suspend after 14 days, uninstall after 42 days"
+        ));
+        let o = veto(&["policy", "init", template, "--out", f.to_str().unwrap()]);
+        assert_eq!(code(&o), 2, "never overwritten");
+    }
+    let o = veto(&["policy", "init", "--allowlist"]);
+    assert!(
+        stdout(&o).contains("\"mode\": \"allowlist\""),
+        "{}",
+        stdout(&o)
+    );
+
+    let o = veto(&["catalog", "list"]);
+    assert_eq!(code(&o), 0);
+    let out = stdout(&o);
+    assert!(
+        out.starts_with(
+            "Built-in catalog version 1 (updated 2026-11-22): 19 entries in 2 sections"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "\nbytedance (TikTok and other ByteDance apps; on with use_builtin_catalog): 15\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "  tiktok  com.zhiliaoapp.musically  TikTok (TikTok (ByteDance))\n    source: "
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("[unconfirmed: listed for review only]"),
+        "{out}"
+    );
+    let o = veto(&["catalog", "list", "--format", "json"]);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        v["sections"][0]["entries"][0]["package"],
+        "com.zhiliaoapp.musically"
+    );
+    assert!(v["sections"][0]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["source"].as_str().is_some_and(|s| !s.is_empty())));
+
+    let dir = tempfile::tempdir().unwrap();
+    let public = keygen(dir.path(), "feed.key");
+    let o = veto(&[
+        "key",
+        "public",
+        dir.path().join("feed.key").to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0);
+    assert!(
+        stdout(&o).starts_with(&format!("policy_public_key: {public}\nkey id:            ")),
+        "{}",
+        stdout(&o)
+    );
+
+    let o = veto(&["--version"]);
+    assert_eq!(code(&o), 0);
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "veto {} (built-in catalog version 1, updated 2026-11-22)\n",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+}
+
+#[test]
+fn diff_names_the_changes_and_checks_the_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = write(
+        dir.path(),
+        "old.json",
+        r#"{"version":4,"rules":[{"id":"game","package":"com.example.game","reason":"no games"},{"id":"chat","package":"com.example.chat","reason":"no chat"}],"allow":["com.example.ok"]}"#,
+    );
+    let new = write(
+        dir.path(),
+        "new.json",
+        r#"{"version":4,"rules":[{"id":"game","pattern":"com.example.game*","reason":"no games"},{"id":"shop","package":"com.example.shop","reason":"no shopping"}],"enforcement":"hide","include_catalogs":["state-actor-countries"]}"#,
+    );
+    let o = veto(&["policy", "diff", &old, &new]);
+    assert_eq!(code(&o), 1, "same version, other content");
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "{old} (version 4) -> {new} (version 4): 6 changes
+  + catalog section state-actor-countries
+  ~ rule game: [package com.example.game] -> [pattern com.example.game*]
+  + rule shop [package com.example.shop]: no shopping
+  - rule chat [package com.example.chat]
+  - allow [package com.example.ok]
+  ladder: warn at once, suspend after 14 days, uninstall after 42 days -> hide at once
+version 4 is unchanged but the content differs: phones refuse it from the policy feed; raise it to 5
+"
+        )
+    );
+    let newer = write(
+        dir.path(),
+        "newer.json",
+        &std::fs::read_to_string(&new)
+            .unwrap()
+            .replace("\"version\":4", "\"version\":5"),
+    );
+    let o = veto(&["policy", "diff", &old, &newer]);
+    assert_eq!(code(&o), 0);
+    assert!(
+        stdout(&o).ends_with("version: 4 -> 5, phones will take it\n"),
+        "{}",
+        stdout(&o)
+    );
+    let o = veto(&["policy", "diff", &newer, &old]);
+    assert_eq!(code(&o), 1);
+    assert!(stdout(&o).ends_with("version 4 is lower than 5: phones refuse it from the policy feed as a rollback; publish it as version 6\n"), "{}", stdout(&o));
+}
+
+#[test]
+fn completions_and_the_man_page_come_from_the_clap_definitions() {
+    let o = veto(&["completions", "bash"]);
+    assert_eq!(code(&o), 0);
+    let script = stdout(&o);
+    for word in [
+        "audit",
+        "policy",
+        "export",
+        "provision",
+        "--inventory",
+        "--strict",
+    ] {
+        assert!(script.contains(word), "bash completion lacks {word}");
+    }
+    // The script is valid bash.
+    let check = Command::new("bash")
+        .args(["-n", "-c", &script])
+        .output()
+        .expect("bash runs");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    for shell in ["zsh", "fish", "powershell", "elvish"] {
+        let o = veto(&["completions", shell]);
+        assert_eq!(code(&o), 0, "{shell}");
+        assert!(stdout(&o).contains("veto"), "{shell}");
+    }
+    let o = veto(&["man"]);
+    assert_eq!(code(&o), 0);
+    let page = stdout(&o);
+    assert!(page.starts_with(".ie"), "{page}");
+    assert!(page.contains(".TH veto 1"), "{page}");
+    for section in [
+        "VETO AUDIT",
+        "VETO POLICY INIT",
+        "VETO POLICY CHECK",
+        "VETO POLICY SIGN",
+        "VETO POLICY DIFF",
+        "VETO POLICY EXPORT",
+        "VETO POLICY VERIFY",
+        "VETO EXPLAIN",
+        "VETO CATALOG LIST",
+        "VETO KEY PUBLIC",
+        "VETO KEYGEN",
+        "VETO PROVISION QR",
+    ] {
+        assert!(
+            page.contains(&format!(".SH \"{section}\"\n")),
+            "man page lacks {section}"
+        );
+    }
+    assert!(page.contains("\\-\\-strict"), "options are listed");
+    assert!(page.is_ascii(), "plain ASCII roff renders everywhere");
 }

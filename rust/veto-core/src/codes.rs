@@ -48,6 +48,11 @@ warning_codes! {
     UNKNOWN_CONFIG_KEY = "unknown_config_key";
     /// `policy_json` is set but ignored, because the policy feed supplies the policy.
     POLICY_JSON_IGNORED = "policy_json_ignored";
+    /// A managed configuration key Veto knows is set but has no effect in this combination (e.g. `grace_period_days` while the policy's ladder applies).
+    IGNORED_CONFIG_KEY = "ignored_config_key";
+    // The CLI's policy check (`veto policy check`, `sign`).
+    /// An allow entry exempts every package a rule bars, so that rule never applies.
+    ALLOW_CANCELS_RULE = "allow_cancels_rule";
     // Write-ahead (`veto_core::state`).
     /// After a restart a pending suspend or hide shows applied, but as a delegate Veto cannot tell it did it: not claimed, never undone.
     PENDING_UNATTRIBUTED = "pending_unattributed";

@@ -223,9 +223,14 @@ pub fn policy_from_config_with_base(
     let mut warnings = Vec::new();
     for key in cfg.keys() {
         if !KEYS.iter().any(|k| k.name == key) {
+            let names: Vec<&str> = KEYS.iter().map(|k| k.name).collect();
+            let hint = match crate::policy::closest(key, &names) {
+                Some(c) => format!("; did you mean {c:?}?"),
+                None => String::new(),
+            };
             warnings.push(Warning::new(
                 crate::codes::UNKNOWN_CONFIG_KEY,
-                format!("managed configuration: {key}: not a key Veto knows; ignored (see docs/managed-config.md)"),
+                format!("managed configuration: {key}: not a key Veto knows; ignored{hint} (see docs/managed-config.md)"),
             ));
         }
     }
@@ -319,14 +324,31 @@ pub fn policy_from_config_with_base(
             ))
         }
     };
+    let ladder_from_policy = match cfg.get("enforcement_action") {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s == "policy" || s.is_empty(),
+        Some(_) => false,
+    };
+    if ladder_from_policy && grace != 42 {
+        warnings.push(Warning::new(
+            crate::codes::IGNORED_CONFIG_KEY,
+            format!(
+                "managed configuration: grace_period_days: {grace} is ignored while enforcement_action is \"policy\" (or not set): the policy's own ladder applies; set enforcement_action to the strongest action (e.g. \"suspend\") for the grace period to count"
+            ),
+        ));
+    }
     match cfg.get("enforcement_action") {
         None | Some(Value::Null) => {}
         Some(Value::String(s)) if s == "policy" || s.is_empty() => {}
         Some(Value::String(s)) => {
             let action = Action::parse_enforcement(s).ok_or_else(|| {
+                let hint = match crate::policy::closest(s, ACTIONS) {
+                    Some(c) => format!("; did you mean {c:?}?"),
+                    None => String::new(),
+                };
                 bad(
                     "enforcement_action",
-                    format!("expected one of {}, found {s:?}", ACTIONS.join(", ")),
+                    format!("expected one of {}, found {s:?}{hint}", ACTIONS.join(", ")),
                 )
             })?;
             policy.enforcement = if action <= Action::Warn || grace == 0 {
@@ -523,7 +545,29 @@ mod tests {
     fn unknown_keys_warn() {
         let (_, w) = policy_from_config(&cfg(r#"{"colour":"red"}"#)).unwrap();
         assert_eq!(w[0].code, "unknown_config_key");
-        assert!(w[0].message.contains("colour"));
+        assert_eq!(w[0].message, "managed configuration: colour: not a key Veto knows; ignored (see docs/managed-config.md)");
+        let (_, w) = policy_from_config(&cfg(r#"{"enforcment_action":"hide"}"#)).unwrap();
+        assert_eq!(w[0].message, "managed configuration: enforcment_action: not a key Veto knows; ignored; did you mean \"enforcement_action\"? (see docs/managed-config.md)");
+    }
+
+    #[test]
+    fn a_grace_period_without_an_action_is_named_as_ignored() {
+        let (p, w) = policy_from_config(&cfg(r#"{"grace_period_days":10}"#)).unwrap();
+        assert_eq!(p.enforcement, Policy::builtin().enforcement);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert_eq!(w[0].code, "ignored_config_key");
+        assert_eq!(w[0].message, "managed configuration: grace_period_days: 10 is ignored while enforcement_action is \"policy\" (or not set): the policy's own ladder applies; set enforcement_action to the strongest action (e.g. \"suspend\") for the grace period to count");
+        // The console default (42) alone says nothing; with an action it counts.
+        let (_, w) = policy_from_config(&cfg(
+            r#"{"grace_period_days":42,"enforcement_action":"policy"}"#,
+        ))
+        .unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        let (_, w) = policy_from_config(&cfg(
+            r#"{"grace_period_days":10,"enforcement_action":"hide"}"#,
+        ))
+        .unwrap();
+        assert!(w.is_empty(), "{w:?}");
     }
 
     #[test]
@@ -533,10 +577,11 @@ mod tests {
             (r#"{"grace_period_days":"soon"}"#, "managed configuration: grace_period_days: expected a whole number"),
             (r#"{"grace_period_days":-3}"#, "managed configuration: grace_period_days: expected 0 to 3650 days, found -3"),
             (r#"{"enforcement_action":"destroy"}"#, "managed configuration: enforcement_action: expected one of policy, report, warn, suspend, hide, uninstall, found \"destroy\""),
+            (r#"{"enforcement_action":"suspned"}"#, "managed configuration: enforcement_action: expected one of policy, report, warn, suspend, hide, uninstall, found \"suspned\"; did you mean \"suspend\"?"),
             (r#"{"denied_packages":"com.ok, not ok"}"#, "managed configuration: denied_packages: item 2: expected a package name"),
             (r#"{"denied_signers":"abcd"}"#, "managed configuration: denied_signers: item 1: expected a SHA-256 digest"),
             (r#"{"denied_packages":7}"#, "managed configuration: denied_packages: expected text separated by commas or new lines, found a number"),
-            (r#"{"policy_json":"{\"version\":\"x\"}"}"#, "managed configuration: policy_json: policy: version: invalid type"),
+            (r#"{"policy_json":"{\"version\":\"x\"}"}"#, "managed configuration: policy_json: policy: version: expected a whole number, found the string \"x\""),
         ];
         for (json, want) in cases {
             let err = policy_from_config(&cfg(json)).unwrap_err();

@@ -295,6 +295,208 @@ enum RawLadder {
     Steps(Vec<Step>),
 }
 
+/// Keys of a policy document (docs/contract.md *Policy*).
+pub const POLICY_KEYS: &[&str] = &[
+    "version",
+    "mode",
+    "use_builtin_catalog",
+    "include_catalogs",
+    "rules",
+    "allow",
+    "protected",
+    "act_on_system_packages",
+    "enforcement",
+    "expires",
+];
+const RULE_KEYS: &[&str] = &[
+    "id",
+    "package",
+    "pattern",
+    "signer",
+    "installer",
+    "reason",
+    "source",
+];
+const ALLOW_KEYS: &[&str] = &["package", "pattern", "signer", "installer", "reason"];
+const STEP_KEYS: &[&str] = &["action", "after_days"];
+const LADDER_ACTIONS: &[&str] = &["report", "warn", "suspend", "hide", "uninstall"];
+
+/// The candidate closest to `word`, when it is close enough to be a slip: the same word in
+/// other letter case, or at most two edits away (one for short words).
+pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    fn distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut cur = vec![i + 1];
+            for (j, cb) in b.iter().enumerate() {
+                let sub = prev[j] + usize::from(ca != *cb);
+                cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+            }
+            prev = cur;
+        }
+        prev[b.len()]
+    }
+    let lower = word.to_lowercase();
+    if let Some(c) = candidates.iter().find(|c| c.to_lowercase() == lower) {
+        return Some(c);
+    }
+    let limit = if word.chars().count() <= 4 { 1 } else { 2 };
+    candidates
+        .iter()
+        .map(|c| (distance(&lower, c), *c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+        // A word with extra parts ("after_day" for "after_days", "enforcement_action").
+        .or_else(|| {
+            candidates
+                .iter()
+                .find(|c| lower.starts_with(*c) || c.starts_with(lower.as_str()))
+                .copied()
+                .filter(|_| lower.len() >= 4)
+        })
+}
+
+/// " Did you mean \"x\"?" when a candidate is close, else the list of what is allowed.
+pub(crate) fn did_you_mean(word: &str, candidates: &[&str]) -> String {
+    match closest(word, candidates) {
+        Some(c) => format!("did you mean {c:?}?"),
+        None => format!("use one of {}", candidates.join(", ")),
+    }
+}
+
+fn check_keys(
+    obj: &serde_json::Map<String, serde_json::Value>,
+    known: &[&str],
+    path: &str,
+) -> Result<()> {
+    for key in obj.keys() {
+        if !known.contains(&key.as_str()) {
+            let at = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            return Err(bad(
+                at,
+                format!("unknown key; {}", did_you_mean(key, known)),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_action_name(value: &serde_json::Value, path: &str) -> Result<()> {
+    let list = LADDER_ACTIONS.join(", ");
+    match value {
+        serde_json::Value::String(s) if LADDER_ACTIONS.contains(&s.as_str()) => Ok(()),
+        serde_json::Value::String(s) => Err(bad(
+            path,
+            match closest(s, LADDER_ACTIONS) {
+                Some(c) => {
+                    format!("found {s:?}; did you mean {c:?}? (actions, in lower case: {list})")
+                }
+                None => format!("found {s:?}; use one of {list}"),
+            },
+        )),
+        other => Err(bad(
+            path,
+            format!("expected an action name ({list}), found {other}"),
+        )),
+    }
+}
+
+/// Friendly messages for the mistakes people make most in a policy document.
+fn precheck(value: &serde_json::Value) -> Result<()> {
+    use serde_json::Value;
+    let Value::Object(obj) = value else {
+        return Ok(());
+    };
+    check_keys(obj, POLICY_KEYS, "")?;
+    match obj.get("version") {
+        Some(Value::String(s)) => {
+            return Err(bad(
+                "version",
+                format!("expected a whole number, found the string {s:?}; write it without quotes, e.g. \"version\": {}", s.trim().parse::<u64>().unwrap_or(1)),
+            ))
+        }
+        Some(Value::Number(n)) if n.as_u64().is_none() => {
+            return Err(bad("version", format!("expected a whole number of 0 or more, found {n}")))
+        }
+        _ => {}
+    }
+    if let Some(Value::String(m)) = obj.get("mode") {
+        if m != "denylist" && m != "allowlist" {
+            return Err(bad(
+                "mode",
+                format!(
+                    "found {m:?}; {}",
+                    did_you_mean(m, &["denylist", "allowlist"])
+                ),
+            ));
+        }
+    }
+    match obj.get("enforcement") {
+        Some(v @ Value::String(_)) => check_action_name(v, "enforcement")?,
+        Some(Value::Array(steps)) => {
+            for (i, step) in steps.iter().enumerate() {
+                let path = format!("enforcement[{i}]");
+                let Value::Object(step) = step else {
+                    return Err(bad(
+                        path,
+                        format!("expected a step such as {{\"action\": \"suspend\", \"after_days\": 14}}, found {step}"),
+                    ));
+                };
+                check_keys(step, STEP_KEYS, &path)?;
+                match step.get("action") {
+                    Some(a) => check_action_name(a, &format!("{path}.action"))?,
+                    None => return Err(bad(path, "missing \"action\"")),
+                }
+                match step.get("after_days") {
+                    None => return Err(bad(path, "missing \"after_days\" (0 for at once)")),
+                    Some(Value::Number(n)) if n.as_u64().is_some_and(|d| d <= u64::from(u32::MAX)) => {}
+                    Some(Value::Number(n)) => {
+                        return Err(bad(
+                            format!("{path}.after_days"),
+                            format!("expected 0 or more whole days, found {n}"),
+                        ))
+                    }
+                    Some(Value::String(d)) => {
+                        return Err(bad(
+                            format!("{path}.after_days"),
+                            format!("expected a whole number of days, found the string {d:?}; write it without quotes"),
+                        ))
+                    }
+                    Some(other) => {
+                        return Err(bad(
+                            format!("{path}.after_days"),
+                            format!("expected a whole number of days, found {other}"),
+                        ))
+                    }
+                }
+            }
+        }
+        Some(Value::Object(_)) => {
+            return Err(bad(
+                "enforcement",
+                "expected a list of steps, e.g. [{\"action\": \"warn\", \"after_days\": 0}, {\"action\": \"suspend\", \"after_days\": 14}], or one action name; found an object",
+            ))
+        }
+        _ => {}
+    }
+    for (list, keys) in [("rules", RULE_KEYS), ("allow", ALLOW_KEYS)] {
+        if let Some(Value::Array(items)) = obj.get(list) {
+            for (i, item) in items.iter().enumerate() {
+                if let Value::Object(item) = item {
+                    check_keys(item, keys, &format!("{list}[{i}]"))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn bad(path: impl std::fmt::Display, why: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::BadPolicy, format!("policy: {path}: {why}"))
 }
@@ -353,6 +555,13 @@ impl RawMatcher {
 impl Policy {
     /// Parses and validates a policy document.
     pub fn from_json(json: &str) -> Result<Policy> {
+        // Files saved by PowerShell or Notepad start with a byte-order mark.
+        let json = json.strip_prefix('\u{feff}').unwrap_or(json);
+        // The common mistakes first, with messages that say what to write instead; serde's
+        // own messages ("did not match any variant of untagged enum") cover the rest.
+        if let Ok(value) = serde_json::from_str::<serde_json::Value>(json) {
+            precheck(&value)?;
+        }
         let raw: RawPolicy = parse_json(json, ErrorKind::BadPolicy, "policy")?;
         Policy::from_raw(raw)
     }
@@ -686,7 +895,7 @@ mod tests {
     fn errors_name_the_path_and_the_fix() {
         let cases = [
             (r#"{"rules":[]}"#, "policy: missing field `version`"),
-            (r#"{"version":1,"mode":"blocklist"}"#, "policy: mode: unknown variant `blocklist`"),
+            (r#"{"version":1,"mode":"blocklist"}"#, "policy: mode: found \"blocklist\"; use one of denylist, allowlist"),
             (r#"{"version":1,"rules":[{"id":"a","reason":"r"}]}"#, "policy: rules[0]: give exactly one of"),
             (r#"{"version":1,"rules":[{"id":"a","package":"x.y","signer":"ab","reason":"r"}]}"#, "policy: rules[0]: give exactly one of \"package\", \"pattern\", \"signer\", \"installer\" (found package, signer)"),
             (r#"{"version":1,"rules":[{"id":"a","package":"x y","reason":"r"}]}"#, "policy: rules[0].package: expected a package name"),
@@ -694,16 +903,16 @@ mod tests {
             (r#"{"version":1,"rules":[{"id":"a","pattern":"com.(x)","reason":"r"}]}"#, "policy: rules[0].pattern:"),
             (r#"{"version":1,"rules":[{"id":"a","package":"x.y","reason":" "}]}"#, "policy: rules[0].reason: a rule needs a reason"),
             (r#"{"version":1,"rules":[{"id":"a","package":"x.y","reason":"r"},{"id":"a","package":"x.z","reason":"r"}]}"#, "policy: rules[1].id: rule id \"a\" is used twice"),
-            (r#"{"version":1,"rules":[{"id":"a","package":"x.y","reason":"r","colour":"red"}]}"#, "policy: rules[0]: unknown field `colour`"),
+            (r#"{"version":1,"rules":[{"id":"a","package":"x.y","reason":"r","colour":"red"}]}"#, "policy: rules[0].colour: unknown key; use one of id, package, pattern, signer, installer, reason, source"),
             (r#"{"version":1,"enforcement":[]}"#, "policy: enforcement: the ladder is empty"),
             (r#"{"version":1,"enforcement":[{"action":"suspend","after_days":0},{"action":"warn","after_days":3}]}"#, "policy: enforcement[1].action: steps must get stronger"),
             (r#"{"version":1,"enforcement":[{"action":"warn","after_days":5},{"action":"hide","after_days":5}]}"#, "policy: enforcement[1].after_days: steps must come later"),
-            (r#"{"version":1,"enforcement":[{"action":"unhide","after_days":0}]}"#, "policy: enforcement[0].action: \"unhide\" is not a ladder step"),
-            (r#"{"version":1,"enforcement":"delete"}"#, "policy: enforcement: expected a list of steps or one of"),
+            (r#"{"version":1,"enforcement":[{"action":"unhide","after_days":0}]}"#, "policy: enforcement[0].action: found \"unhide\"; did you mean \"hide\"? (actions, in lower case: report, warn, suspend, hide, uninstall)"),
+            (r#"{"version":1,"enforcement":"delete"}"#, "policy: enforcement: found \"delete\"; use one of report, warn, suspend, hide, uninstall"),
             (r#"{"version":1,"allow":["bad name"]}"#, "policy: allow[0]: expected a package name"),
             (r#"{"version":1,"protected":[""]}"#, "policy: protected[0]: expected a package name"),
             (r#"{"version":1,"include_catalogs":["nope"]}"#, "policy: include_catalogs[0]: no built-in catalog section \"nope\""),
-            (r#"{"version":-1}"#, "policy: version: invalid value: integer `-1`"),
+            (r#"{"version":-1}"#, "policy: version: expected a whole number of 0 or more, found -1"),
             (r#"{"version":1,"expires":"soon"}"#, "policy: expires: expected an RFC 3339 time"),
         ];
         for (json, want) in cases {
@@ -714,6 +923,42 @@ mod tests {
                 "{json}\n got: {err}\nwant: {want}"
             );
         }
+    }
+
+    /// The mistakes people made in issue 14, each with the message that says what to write.
+    #[test]
+    fn common_mistakes_say_what_to_fix() {
+        let steps = |step: &str| {
+            format!(r#"{{"version":1,"enforcement":[{{"action":"warn","after_days":0}},{step}]}}"#)
+        };
+        let cases = [
+            (steps(r#"{"action":"suspned","after_days":14}"#), "policy: enforcement[1].action: found \"suspned\"; did you mean \"suspend\"? (actions, in lower case: report, warn, suspend, hide, uninstall)"),
+            (steps(r#"{"action":"Suspend","after_days":14}"#), "policy: enforcement[1].action: found \"Suspend\"; did you mean \"suspend\"? (actions, in lower case: report, warn, suspend, hide, uninstall)"),
+            (steps(r#"{"action":"suspend","after_day":14}"#), "policy: enforcement[1].after_day: unknown key; did you mean \"after_days\"?"),
+            (steps(r#"{"action":"suspend","after_days":-14}"#), "policy: enforcement[1].after_days: expected 0 or more whole days, found -14"),
+            (steps(r#"{"action":"suspend","after_days":"14"}"#), "policy: enforcement[1].after_days: expected a whole number of days, found the string \"14\"; write it without quotes"),
+            (steps(r#"{"action":"suspend"}"#), "policy: enforcement[1]: missing \"after_days\" (0 for at once)"),
+            (r#"{"version":"1"}"#.to_string(), "policy: version: expected a whole number, found the string \"1\"; write it without quotes, e.g. \"version\": 1"),
+            (r#"{"version":1,"enforcment":"hide"}"#.to_string(), "policy: enforcment: unknown key; did you mean \"enforcement\"?"),
+            (r#"{"version":1,"mode":"allowList"}"#.to_string(), "policy: mode: found \"allowList\"; did you mean \"allowlist\"?"),
+            (r#"{"version":1,"rules":[{"id":"a","packge":"a.b","reason":"r"}]}"#.to_string(), "policy: rules[0].packge: unknown key; did you mean \"package\"?"),
+            (r#"{"version":1,"enforcement":{"action":"hide"}}"#.to_string(), "policy: enforcement: expected a list of steps"),
+        ];
+        for (json, want) in cases {
+            let err = Policy::from_json(&json).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::BadPolicy);
+            assert!(
+                err.message().starts_with(want),
+                "{json}\n got: {err}\nwant: {want}"
+            );
+        }
+        // A byte-order mark is not an error.
+        assert_eq!(
+            Policy::from_json("\u{feff}{\"version\":7}")
+                .unwrap()
+                .version,
+            7
+        );
     }
 
     #[test]
