@@ -10,6 +10,9 @@
 //! - `veto keygen` prints a new key each run: the printed `policy_public_key:` and `key id:`
 //!   values stand for whatever this run printed, in later commands and outputs too.
 
+// Test code: a failed unwrap is a failed test; the docs test writes its own fixtures.
+#![allow(clippy::unwrap_used, clippy::disallowed_methods)]
+
 mod common;
 
 use std::collections::BTreeMap;
