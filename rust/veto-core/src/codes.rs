@@ -113,7 +113,7 @@ mod tests {
                 );
             }
         }
-        assert_eq!(WARNING_CODES.len(), 19);
+        assert_eq!(WARNING_CODES.len(), 21);
         assert_eq!(error_codes().len(), 9);
     }
 }
