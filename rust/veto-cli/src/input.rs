@@ -149,7 +149,14 @@ pub(crate) fn config_from_flat(
         }
         (None, None) => {}
     }
-    Ok(mapped)
+    let (policy, mut warnings) = mapped;
+    if settings.report_url.is_some() && settings.report_token.is_none() {
+        warnings.push(Warning::new(
+            "report_without_token",
+            "managed configuration: report_url is set but report_token is empty; Veto's server (veto-server) refuses reports without a token, so set the token it issued",
+        ));
+    }
+    Ok((policy, warnings))
 }
 
 /// The core's lint, and allow entries that cancel rules outright (one warning per entry).

@@ -1264,12 +1264,23 @@ fn check_warns_about_misspelt_keys_ignored_keys_and_cancelled_rules() {
     let cfg = write(
         d,
         "c.json",
-        r#"{"enforcment_action":"hide","grace_period_days":14}"#,
+        r#"{"enforcment_action":"hide","grace_period_days":14,"report_url":"https://c.example.org/r"}"#,
     );
     let o = veto(&["policy", "check", &cfg]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains("[unknown_config_key] managed configuration: enforcment_action: not a key Veto knows; ignored; did you mean \"enforcement_action\"? (see docs/managed-config.md)"), "{out}");
+    assert!(out.contains("[report_without_token] managed configuration: report_url is set but report_token is empty; Veto's server (veto-server) refuses reports without a token, so set the token it issued"), "{out}");
+    assert!(
+        out.contains("  reports:     https://c.example.org/r (violations only, no token)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "  feed:        none (policy_url is empty: the configuration itself is the policy)\n"
+        ),
+        "{out}"
+    );
     assert!(out.contains("[ignored_config_key] managed configuration: grace_period_days: 14 is ignored while enforcement_action is \"policy\""), "{out}");
     let policy = write(
         d,
