@@ -15,7 +15,8 @@ pub(crate) struct PolicySource {
     /// Policy JSON document (default: the built-in policy).
     #[arg(long, value_name = "FILE", conflicts_with = "config")]
     pub(crate) policy: Option<PathBuf>,
-    /// Managed-configuration export: a flat JSON object of key-to-value.
+    /// Managed configuration instead: flat key-to-value JSON, an Android Management API
+    /// application or policy, or an Intune managedProperty list.
     #[arg(long, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
 }
