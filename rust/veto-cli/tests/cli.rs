@@ -611,7 +611,9 @@ fn adb_audit_reads_the_work_profile() {
             "shell dumpsys package com.microsoft.office.outlook",
         ]
     );
-    assert_eq!(calls.len(), 14);
+    assert_eq!(calls.len(), 15);
+    // Without --serial, adb names the phone for the report.
+    assert_eq!(calls[14], "get-serialno");
 }
 
 /// `--format json` names the scanned user and how it was chosen.
@@ -631,7 +633,7 @@ fn adb_json_names_the_user_and_how_it_was_chosen() {
         plan["source"],
         serde_json::json!({
             "kind": "adb",
-            "serial": null,
+            "serial": "R5CT20ABCDE",
             "user": 10,
             "user_name": "Work profile",
             "user_type": "profile.MANAGED",
