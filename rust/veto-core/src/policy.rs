@@ -489,7 +489,18 @@ fn precheck(value: &serde_json::Value) -> Result<()> {
         if let Some(Value::Array(items)) = obj.get(list) {
             for (i, item) in items.iter().enumerate() {
                 if let Value::Object(item) = item {
-                    check_keys(item, keys, &format!("{list}[{i}]"))?;
+                    let path = format!("{list}[{i}]");
+                    check_keys(item, keys, &path)?;
+                    if list == "rules" {
+                        for (field, why) in [
+                            ("id", "a short unique name, e.g. \"no-games\""),
+                            ("reason", "the employee is shown it"),
+                        ] {
+                            if !item.contains_key(field) {
+                                return Err(bad(path, format!("missing {field:?} ({why})")));
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -895,6 +906,8 @@ mod tests {
     fn errors_name_the_path_and_the_fix() {
         let cases = [
             (r#"{"rules":[]}"#, "policy: missing field `version`"),
+            (r#"{"version":1,"rules":[{"id":"a","package":"a.b"}]}"#, "policy: rules[0]: missing \"reason\" (the employee is shown it)"),
+            (r#"{"version":1,"rules":[{"package":"a.b","reason":"r"}]}"#, "policy: rules[0]: missing \"id\" (a short unique name, e.g. \"no-games\")"),
             (r#"{"version":1,"mode":"blocklist"}"#, "policy: mode: found \"blocklist\"; use one of denylist, allowlist"),
             (r#"{"version":1,"rules":[{"id":"a","reason":"r"}]}"#, "policy: rules[0]: give exactly one of"),
             (r#"{"version":1,"rules":[{"id":"a","package":"x.y","signer":"ab","reason":"r"}]}"#, "policy: rules[0]: give exactly one of \"package\", \"pattern\", \"signer\", \"installer\" (found package, signer)"),
