@@ -531,6 +531,20 @@ fn usage_errors_exit_2_and_help_exits_0() {
     }
     let o = veto(&["frobnicate"]);
     assert_eq!(code(&o), 2);
+    // Misspelt options and commands get a "did you mean".
+    let o = veto(&["audit", "--formt", "json"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("tip: a similar argument exists: '--format'"),
+        "{}",
+        stderr(&o)
+    );
+    let o = veto(&["polcy", "check", "x"]);
+    assert!(
+        stderr(&o).contains("tip: a similar subcommand exists: 'policy'"),
+        "{}",
+        stderr(&o)
+    );
     let o = veto(&["audit", "--help"]);
     assert_eq!(code(&o), 0);
     assert!(
