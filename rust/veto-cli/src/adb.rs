@@ -562,9 +562,26 @@ pub fn failure_message(shown: &str, code: Option<i32>, stderr: &str) -> String {
     msg
 }
 
-/// Reads the work profile's packages from the phone and returns the inventory and the
-/// user it scanned, with how that user was chosen.
-pub fn inventory_from_device(target: &Target) -> Result<(Inventory, Scanned), String> {
+/// The serial of the one attached phone (`adb get-serialno`), to name it in reports.
+fn serial_of_attached(adb: &Path) -> Option<String> {
+    let out = Command::new(adb).arg("get-serialno").output().ok()?;
+    let serial = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    (out.status.success() && !serial.is_empty() && serial != "unknown").then_some(serial)
+}
+
+/// What `veto audit --adb` read: the inventory, the phone's serial (given, or asked of
+/// adb) and the user it scanned, with how that user was chosen.
+pub struct FromDevice {
+    /// The work profile's packages.
+    pub inventory: Inventory,
+    /// The phone's serial, when known.
+    pub serial: Option<String>,
+    /// The user scanned.
+    pub scanned: Scanned,
+}
+
+/// Reads the work profile's packages from the phone.
+pub fn inventory_from_device(target: &Target) -> Result<FromDevice, String> {
     let adb =
         find_adb().ok_or("adb not found on PATH or in $ANDROID_HOME/platform-tools: install Android platform-tools or pass --inventory")?;
     let scanned = match target.user {
@@ -614,14 +631,19 @@ pub fn inventory_from_device(target: &Target) -> Result<(Inventory, Scanned), St
             ..Package::named(&l.package)
         });
     }
-    Ok((
-        Inventory {
+    let serial = match target.serial {
+        Some(s) => Some(s.to_string()),
+        None => serial_of_attached(&adb),
+    };
+    Ok(FromDevice {
+        inventory: Inventory {
             profile: "work".into(),
             captured_at: None,
             packages,
         },
+        serial,
         scanned,
-    ))
+    })
 }
 
 #[cfg(test)]

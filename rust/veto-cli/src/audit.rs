@@ -265,8 +265,12 @@ fn audit_one(a: &AuditArgs, file: Option<&PathBuf>) -> Outcome {
                 serial: a.serial.as_deref(),
                 user: a.user,
             };
-            let (inv, scanned) = adb::inventory_from_device(&target)?;
-            let device = a.serial.as_deref().unwrap_or("the connected phone");
+            let adb::FromDevice {
+                inventory: inv,
+                serial,
+                scanned,
+            } = adb::inventory_from_device(&target)?;
+            let device = serial.as_deref().unwrap_or("the connected phone");
             let name = scanned
                 .name
                 .as_ref()
@@ -276,7 +280,7 @@ fn audit_one(a: &AuditArgs, file: Option<&PathBuf>) -> Outcome {
                 inv,
                 format!("adb: {device}, user {}{name}", scanned.id),
                 Source::Adb {
-                    serial: a.serial.clone(),
+                    serial: serial.clone(),
                     user: scanned.id,
                     user_name: scanned.name.clone(),
                     user_type: scanned.user_type.clone(),

@@ -15,7 +15,8 @@ pub(crate) struct PolicySource {
     /// Policy JSON document (default: the built-in policy).
     #[arg(long, value_name = "FILE", conflicts_with = "config")]
     pub(crate) policy: Option<PathBuf>,
-    /// Managed-configuration export: a flat JSON object of key-to-value.
+    /// Managed configuration instead: flat key-to-value JSON, an Android Management API
+    /// application or policy, or an Intune managedProperty list.
     #[arg(long, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
 }
@@ -149,7 +150,14 @@ pub(crate) fn config_from_flat(
         }
         (None, None) => {}
     }
-    Ok(mapped)
+    let (policy, mut warnings) = mapped;
+    if settings.report_url.is_some() && settings.report_token.is_none() {
+        warnings.push(Warning::new(
+            "report_without_token",
+            "managed configuration: report_url is set but report_token is empty; Veto's server (veto-server) refuses reports without a token, so set the token it issued",
+        ));
+    }
+    Ok((policy, warnings))
 }
 
 /// The core's lint, and allow entries that cancel rules outright (one warning per entry).

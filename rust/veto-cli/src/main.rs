@@ -103,7 +103,8 @@ enum PolicyCommand {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
-    /// Validate a policy document or a managed-configuration export and explain it.
+    /// Validate a policy document or a managed configuration (any console's shape) and
+    /// explain it.
     Check {
         /// A policy JSON document, or a managed configuration (flat, Android Management
         /// API or Intune managedProperty).

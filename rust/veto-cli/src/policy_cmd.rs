@@ -43,17 +43,57 @@ fn exit_for(warnings: &[Warning], strict: bool) -> u8 {
     }
 }
 
+/// The feed and report settings of a configuration, in words (already checked by
+/// `config_from_flat`).
+fn settings_lines(flat: &serde_json::Map<String, serde_json::Value>) -> Vec<(String, String)> {
+    let text = serde_json::Value::Object(flat.clone()).to_string();
+    let Some(s) = veto_core::parse_managed_config(&text)
+        .ok()
+        .and_then(|cfg| veto_core::config::settings_from_config(&cfg).ok())
+    else {
+        return Vec::new();
+    };
+    let feed = match (&s.policy_url, &s.policy_public_key) {
+        (Some(url), Some(key)) => {
+            let id = veto_net::keys::parse_public_key(key, "policy_public_key")
+                .map(|k| veto_net::keys::key_id(&k))
+                .unwrap_or_default();
+            format!("{url}, signed by key id {id}")
+        }
+        _ => "none (policy_url is empty: the configuration itself is the policy)".into(),
+    };
+    let reports = match &s.report_url {
+        Some(url) => format!(
+            "{url} ({}{})",
+            if s.report_inventory {
+                "violations and the full inventory"
+            } else {
+                "violations only"
+            },
+            if s.report_token.is_some() {
+                ", with a token"
+            } else {
+                ", no token"
+            }
+        ),
+        None => "none (report_url is empty)".into(),
+    };
+    vec![("feed".into(), feed), ("reports".into(), reports)]
+}
+
 pub(crate) fn policy_check(file: &Path, format: Format, strict: bool) -> Outcome {
     let text = read_text(file, "policy check:")?;
     let shown = file.display();
     let value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("{shown}: not valid JSON: {e}"))?;
+    let mut settings = Vec::new();
     let (policy, mut warnings, kind) = match console::shape(&value) {
         console::Shape::Policy => {
             let p = Policy::from_json(&text).map_err(|e| format!("{shown}: {e}"))?;
             (p, Vec::new(), "policy document".to_string())
         }
         console::Shape::Config(flat, kind) => {
+            settings = settings_lines(&flat);
             let (p, w) = config_from_flat(&shown.to_string(), flat)?;
             let kind = if kind == "managed-configuration export" {
                 kind.to_string()
@@ -69,7 +109,7 @@ pub(crate) fn policy_check(file: &Path, format: Format, strict: bool) -> Outcome
     match format {
         Format::Table => print!(
             "{}",
-            render::policy_report(&shown.to_string(), &kind, &compiled, &warnings)
+            render::policy_report(&shown.to_string(), &kind, &compiled, &settings, &warnings)
         ),
         Format::Json => {
             let out = serde_json::json!({

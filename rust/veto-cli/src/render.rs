@@ -299,6 +299,7 @@ pub fn policy_report(
     file: &str,
     kind: &str,
     compiled: &CompiledPolicy,
+    settings: &[(String, String)],
     warnings: &[Warning],
 ) -> String {
     let p = compiled.policy();
@@ -360,6 +361,9 @@ pub fn policy_report(
         "  expires:     {}",
         p.expires.map_or("never".to_string(), |e| e.to_string())
     );
+    for (name, value) in settings {
+        let _ = writeln!(out, "  {:<12} {value}", format!("{name}:"));
+    }
     if warnings.is_empty() {
         out.push_str("  warnings:    none\n");
     } else {

@@ -535,6 +535,20 @@ fn usage_errors_exit_2_and_help_exits_0() {
     }
     let o = veto(&["frobnicate"]);
     assert_eq!(code(&o), 2);
+    // Misspelt options and commands get a "did you mean".
+    let o = veto(&["audit", "--formt", "json"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("tip: a similar argument exists: '--format'"),
+        "{}",
+        stderr(&o)
+    );
+    let o = veto(&["polcy", "check", "x"]);
+    assert!(
+        stderr(&o).contains("tip: a similar subcommand exists: 'policy'"),
+        "{}",
+        stderr(&o)
+    );
     let o = veto(&["audit", "--help"]);
     assert_eq!(code(&o), 0);
     assert!(
@@ -615,7 +629,9 @@ fn adb_audit_reads_the_work_profile() {
             "shell dumpsys package com.microsoft.office.outlook",
         ]
     );
-    assert_eq!(calls.len(), 14);
+    assert_eq!(calls.len(), 15);
+    // Without --serial, adb names the phone for the report.
+    assert_eq!(calls[14], "get-serialno");
 }
 
 /// `--format json` names the scanned user and how it was chosen.
@@ -635,7 +651,7 @@ fn adb_json_names_the_user_and_how_it_was_chosen() {
         plan["source"],
         serde_json::json!({
             "kind": "adb",
-            "serial": null,
+            "serial": "R5CT20ABCDE",
             "user": 10,
             "user_name": "Work profile",
             "user_type": "profile.MANAGED",
@@ -1268,12 +1284,23 @@ fn check_warns_about_misspelt_keys_ignored_keys_and_cancelled_rules() {
     let cfg = write(
         d,
         "c.json",
-        r#"{"enforcment_action":"hide","grace_period_days":14}"#,
+        r#"{"enforcment_action":"hide","grace_period_days":14,"report_url":"https://c.example.org/r"}"#,
     );
     let o = veto(&["policy", "check", &cfg]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains("[unknown_config_key] managed configuration: enforcment_action: not a key Veto knows; ignored; did you mean \"enforcement_action\"? (see docs/managed-config.md)"), "{out}");
+    assert!(out.contains("[report_without_token] managed configuration: report_url is set but report_token is empty; Veto's server (veto-server) refuses reports without a token, so set the token it issued"), "{out}");
+    assert!(
+        out.contains("  reports:     https://c.example.org/r (violations only, no token)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "  feed:        none (policy_url is empty: the configuration itself is the policy)\n"
+        ),
+        "{out}"
+    );
     assert!(out.contains("[ignored_config_key] managed configuration: grace_period_days: 14 is ignored while enforcement_action is \"policy\""), "{out}");
     let policy = write(
         d,

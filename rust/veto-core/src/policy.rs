@@ -366,13 +366,17 @@ pub(crate) fn did_you_mean(word: &str, candidates: &[&str]) -> String {
     }
 }
 
+/// Unknown keys are errors where the document format refuses them (`strict`); elsewhere
+/// (ladder steps, allow entries, which always tolerated extra keys) only a near miss of a
+/// known key is, since it is a mistake that would otherwise be ignored silently.
 fn check_keys(
     obj: &serde_json::Map<String, serde_json::Value>,
     known: &[&str],
     path: &str,
+    strict: bool,
 ) -> Result<()> {
     for key in obj.keys() {
-        if !known.contains(&key.as_str()) {
+        if !known.contains(&key.as_str()) && (strict || closest(key, known).is_some()) {
             let at = if path.is_empty() {
                 key.clone()
             } else {
@@ -413,7 +417,7 @@ fn precheck(value: &serde_json::Value) -> Result<()> {
     let Value::Object(obj) = value else {
         return Ok(());
     };
-    check_keys(obj, POLICY_KEYS, "")?;
+    check_keys(obj, POLICY_KEYS, "", true)?;
     match obj.get("version") {
         Some(Value::String(s)) => {
             return Err(bad(
@@ -448,7 +452,7 @@ fn precheck(value: &serde_json::Value) -> Result<()> {
                         format!("expected a step such as {{\"action\": \"suspend\", \"after_days\": 14}}, found {step}"),
                     ));
                 };
-                check_keys(step, STEP_KEYS, &path)?;
+                check_keys(step, STEP_KEYS, &path, false)?;
                 match step.get("action") {
                     Some(a) => check_action_name(a, &format!("{path}.action"))?,
                     None => return Err(bad(path, "missing \"action\"")),
@@ -489,7 +493,18 @@ fn precheck(value: &serde_json::Value) -> Result<()> {
         if let Some(Value::Array(items)) = obj.get(list) {
             for (i, item) in items.iter().enumerate() {
                 if let Value::Object(item) = item {
-                    check_keys(item, keys, &format!("{list}[{i}]"))?;
+                    let path = format!("{list}[{i}]");
+                    check_keys(item, keys, &path, list == "rules")?;
+                    if list == "rules" {
+                        for (field, why) in [
+                            ("id", "a short unique name, e.g. \"no-games\""),
+                            ("reason", "the employee is shown it"),
+                        ] {
+                            if !item.contains_key(field) {
+                                return Err(bad(path, format!("missing {field:?} ({why})")));
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -895,6 +910,8 @@ mod tests {
     fn errors_name_the_path_and_the_fix() {
         let cases = [
             (r#"{"rules":[]}"#, "policy: missing field `version`"),
+            (r#"{"version":1,"rules":[{"id":"a","package":"a.b"}]}"#, "policy: rules[0]: missing \"reason\" (the employee is shown it)"),
+            (r#"{"version":1,"rules":[{"package":"a.b","reason":"r"}]}"#, "policy: rules[0]: missing \"id\" (a short unique name, e.g. \"no-games\")"),
             (r#"{"version":1,"mode":"blocklist"}"#, "policy: mode: found \"blocklist\"; use one of denylist, allowlist"),
             (r#"{"version":1,"rules":[{"id":"a","reason":"r"}]}"#, "policy: rules[0]: give exactly one of"),
             (r#"{"version":1,"rules":[{"id":"a","package":"x.y","signer":"ab","reason":"r"}]}"#, "policy: rules[0]: give exactly one of \"package\", \"pattern\", \"signer\", \"installer\" (found package, signer)"),
@@ -952,6 +969,8 @@ mod tests {
                 "{json}\n got: {err}\nwant: {want}"
             );
         }
+        // Keys that were always tolerated stay tolerated unless they look like a slip.
+        assert!(Policy::from_json(r#"{"version":1,"enforcement":[{"action":"warn","after_days":0,"note":"day one"}],"allow":[{"package":"a.b","ticket":"IT-42"}]}"#).is_ok());
         // A byte-order mark is not an error.
         assert_eq!(
             Policy::from_json("\u{feff}{\"version\":7}")

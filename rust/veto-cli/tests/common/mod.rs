@@ -22,6 +22,10 @@ echo "$*" >> '{log}'
 p='{phone}'
 if [ -f "$p/adb.err" ]; then cat "$p/adb.err" >&2; exit "$(cat "$p/adb.rc")"; fi
 [ "$1" = "-s" ] && shift 2
+if [ "$1" = "get-serialno" ]; then
+  if [ -f "$p/serial" ]; then cat "$p/serial"; else echo unknown; fi
+  exit 0
+fi
 shift # "shell"
 case "$*" in
   "pm list users") b=pm-list-users ;;
