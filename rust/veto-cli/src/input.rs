@@ -153,7 +153,7 @@ pub(crate) fn config_from_flat(
     let (policy, mut warnings) = mapped;
     if settings.report_url.is_some() && settings.report_token.is_none() {
         warnings.push(Warning::new(
-            "report_without_token",
+            veto_core::codes::REPORT_WITHOUT_TOKEN,
             "managed configuration: report_url is set but report_token is empty; Veto's server (veto-server) refuses reports without a token, so set the token it issued",
         ));
     }

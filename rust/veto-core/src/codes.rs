@@ -53,6 +53,8 @@ warning_codes! {
     // The CLI's policy check (`veto policy check`, `sign`).
     /// An allow entry exempts every package a rule bars, so that rule never applies.
     ALLOW_CANCELS_RULE = "allow_cancels_rule";
+    /// `report_url` is set without `report_token`; the fleet server refuses reports without a token.
+    REPORT_WITHOUT_TOKEN = "report_without_token";
     // Write-ahead (`veto_core::state`).
     /// After a restart a pending suspend or hide shows applied, but as a delegate Veto cannot tell it did it: not claimed, never undone.
     PENDING_UNATTRIBUTED = "pending_unattributed";
@@ -113,7 +115,7 @@ mod tests {
                 );
             }
         }
-        assert_eq!(WARNING_CODES.len(), 21);
+        assert_eq!(WARNING_CODES.len(), 22);
         assert_eq!(error_codes().len(), 9);
     }
 }
