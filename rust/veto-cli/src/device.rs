@@ -200,7 +200,10 @@ pub(crate) fn device(args: DeviceArgs) -> Outcome {
         ),
         None => (
             remembered_inventory(&state),
-            format!("reconstructed from the state ({remembered} remembered packages, assumed still installed)"),
+            format!(
+                "reconstructed from the state ({remembered} remembered package{}, assumed still installed)",
+                if remembered == 1 { "" } else { "s" }
+            ),
         ),
     };
     let evaluation = agent
