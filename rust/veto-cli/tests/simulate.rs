@@ -586,3 +586,92 @@ fn veto_device_names_a_missing_or_damaged_state_dir() {
         .collect();
     assert!(codes.contains(&"state_quarantined"), "{codes:?}");
 }
+
+/// With `--policy-url`, devices sync the signed feed (a loopback HTTPS server) and enforce
+/// it: from day 2 on the fleet is exactly the fleet given the same policy as `policy_json`.
+#[test]
+fn devices_sync_the_signed_feed_and_enforce_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("feed.key");
+    let o = veto(&["keygen", "--out", key.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let printed = String::from_utf8_lossy(&o.stdout).to_string();
+    let public_key = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("policy_public_key:"))
+        .unwrap()
+        .trim()
+        .to_string();
+    // Spotify is an ordinary app of the pool; this policy bars it too.
+    let policy = dir.path().join("policy.json");
+    std::fs::write(
+        &policy,
+        r#"{"version": 7, "rules": [{"id": "no-spotify", "package": "com.spotify.music", "reason": "Not for work phones."}]}"#,
+    )
+    .unwrap();
+    let envelope = dir.path().join("signed.json");
+    let o = veto(&[
+        "policy",
+        "sign",
+        "--key",
+        key.to_str().unwrap(),
+        policy.to_str().unwrap(),
+        "--out",
+        envelope.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let body = std::fs::read(&envelope).unwrap();
+    let server = TestServer::start(move |_| Reply::ok(body.clone()));
+    let common = [
+        "--devices",
+        "30",
+        "--days",
+        "3",
+        "--seed",
+        "5",
+        "--barred-share",
+        "0",
+        "--clone-share",
+        "0",
+        "--sideload-share",
+        "0",
+    ];
+    let url = server.url("/policy.json");
+    let ca = ca_file(&server, dir.path());
+    let fed = simulate(
+        &[
+            &common[..],
+            &[
+                "--policy-url",
+                &url,
+                "--policy-public-key",
+                &public_key,
+                "--ca-file",
+                &ca,
+            ],
+        ]
+        .concat(),
+    );
+    let given = simulate(&[&common[..], &["--policy", policy.to_str().unwrap()]].concat());
+    let builtin = simulate(&common);
+    assert_eq!(fed["policy"], format!("signed feed {url}"));
+    assert_eq!(fed["per_day"][1], given["per_day"][1]);
+    assert_eq!(fed["per_day"][2], given["per_day"][2]);
+    assert!(
+        given["per_day"][2]["findings"].as_u64().unwrap() > 0,
+        "{given}"
+    );
+    assert_eq!(builtin["per_day"][2]["findings"], 0, "{builtin}");
+    // One GET per device and simulated day.
+    let gets = server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path == "/policy.json")
+        .count();
+    assert_eq!(gets, 30 * 3);
+}
