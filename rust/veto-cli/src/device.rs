@@ -188,7 +188,15 @@ pub(crate) fn device(args: DeviceArgs) -> Outcome {
         .choose_policy(&config)
         .map_err(|e| format!("{}: {e}", original.display()))?;
     let feed = veto_net::feed::last_good(&copy.0).ok().flatten();
-    let source = source.unwrap_or_else(|| policy_source(&choice, &config, feed.as_ref()));
+    // Messages name the device's own directory, not the copy they were made in.
+    let in_original = |text: &str| {
+        text.replace(
+            &copy.0.display().to_string(),
+            &original.display().to_string(),
+        )
+    };
+    let source =
+        source.unwrap_or_else(|| in_original(&policy_source(&choice, &config, feed.as_ref())));
     let remembered = state.packages.len();
     let (inventory, inventory_name) = match inventory {
         Some(inv) => (
@@ -219,10 +227,7 @@ pub(crate) fn device(args: DeviceArgs) -> Outcome {
         .iter()
         .cloned()
         .map(|mut w| {
-            w.message = w.message.replace(
-                &copy.0.display().to_string(),
-                &original.display().to_string(),
-            );
+            w.message = in_original(&w.message);
             w
         })
         .collect();

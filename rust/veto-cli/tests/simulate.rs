@@ -500,6 +500,27 @@ fn veto_device_shows_policy_ladder_and_findings_without_touching_the_state() {
     );
     assert_eq!(view["policy"]["ladder"][1]["after_days"], 3);
     assert_eq!(files_of(&state_dir), before);
+    // A configuration the device cannot use: it keeps its last good policy, and says why.
+    std::fs::write(&config, r#"{"grace_period_days": "six weeks"}"#).unwrap();
+    let o = veto(&[
+        "device",
+        "--state-dir",
+        state_dir.to_str().unwrap(),
+        "--managed-config",
+        config.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let view: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        view["policy"]["source"],
+        format!(
+            "fallback: managed configuration: grace_period_days: expected a whole number, found \"six weeks\"; enforcing the last good policy (version 1, {}) until the managed configuration is fixed",
+            state_dir.join("last-good-policy.json").display()
+        )
+    );
+    assert_eq!(view["policy"]["ladder"][1]["after_days"], 14);
+    assert_eq!(files_of(&state_dir), before);
 }
 
 #[test]
