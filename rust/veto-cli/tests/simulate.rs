@@ -70,6 +70,12 @@ fn the_same_seed_gives_the_same_fleet_and_another_seed_another() {
             "json",
         ]);
         assert_eq!(o.status.code(), Some(0));
+        // Progress goes to a terminal only.
+        assert!(
+            o.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         o.stdout
     };
     let a = run("7", "1");
