@@ -1027,7 +1027,14 @@ fn write_manifest(root: &Path, phones: &[Phone]) -> Result<(), Fail> {
         };
         let inventory_json = serde_json::to_string_pretty(&inventory)
             .map_err(|e| format!("{}: cannot write the inventory: {e}", phone.name))?;
-        veto_store::write_atomic(&root.join(&config_file), phone.config.as_bytes())
+        // The report token is a secret: it is not written to disk (nothing `veto device`
+        // shows depends on it).
+        let mut config: serde_json::Value =
+            serde_json::from_str(&phone.config).map_err(|e| format!("{}: {e}", phone.name))?;
+        if let Some(map) = config.as_object_mut() {
+            map.remove("report_token");
+        }
+        veto_store::write_atomic(&root.join(&config_file), config.to_string().as_bytes())
             .map_err(|e| e.to_string())?;
         veto_store::write_atomic(&root.join(&inventory_file), inventory_json.as_bytes())
             .map_err(|e| e.to_string())?;

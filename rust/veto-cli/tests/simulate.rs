@@ -325,6 +325,8 @@ fn a_server_that_is_down_leaves_the_reports_queued() {
         "3",
         "--report-url",
         &server.url("/r"),
+        "--report-token",
+        "s3cret",
         "--ca-file",
         &ca_file(&server, dir.path()),
         "--state-root",
@@ -349,6 +351,12 @@ fn a_server_that_is_down_leaves_the_reports_queued() {
         }
     }
     assert_eq!(on_disk, queued);
+    // The kept configuration has everything but the secret.
+    let config = std::fs::read_to_string(root.join("device-00001.config.json")).unwrap();
+    let config: Value = serde_json::from_str(&config).unwrap();
+    assert_eq!(config["device_id"], "device-00001");
+    assert!(config["report_url"].as_str().unwrap().ends_with("/r"));
+    assert!(config.get("report_token").is_none(), "{config}");
 }
 
 #[test]
