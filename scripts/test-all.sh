@@ -65,6 +65,18 @@ step "veto provision qr: signature checksum against Debian's apksigner (installs
 scripts/check-provision-qr.sh
 done_step
 
+step "veto simulate: 1,000 devices x 42 days (the README's figure; prints the time, asserts no time)"
+sim_out=$(mktemp)
+sim_start=$(date +%s%N)
+cargo run -q --locked -p veto-cli -- simulate --devices 1000 --days 42 --seed 1 --format json >"$sim_out"
+sim_end=$(date +%s%N)
+grep -q '"format": "veto-simulate/1"' "$sim_out"
+[ "$(grep -c '"day": ' "$sim_out")" -eq 42 ]
+grep -A 3 '"day": 42,' "$sim_out"
+echo "1,000 devices x 42 days: $(( (sim_end - sim_start) / 1000000 )) ms"
+rm -f "$sim_out"
+done_step
+
 step "the README's main command"
 set +e
 cargo run -q --locked -p veto-cli -- audit --inventory tests/fixtures/sample-inventory.json

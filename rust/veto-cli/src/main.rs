@@ -9,11 +9,13 @@ mod apk;
 mod audit;
 mod catalog_cmd;
 mod console;
+mod device;
 mod explain;
 mod input;
 mod policy_cmd;
 mod provision;
 mod render;
+mod simulate;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::path::PathBuf;
@@ -62,6 +64,11 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// Run many simulated devices on this host (the agent's own code) and print the fleet's
+    /// compliance per simulated day.
+    Simulate(simulate::SimulateArgs),
+    /// What a device with this state directory would enforce now, and why.
+    Device(device::DeviceArgs),
 }
 
 #[derive(Subcommand)]
@@ -269,6 +276,8 @@ fn main() -> ExitCode {
             strict,
         }) => policy_cmd::policy_check(&file, format, strict),
         Command::Explain(e) => explain::explain(e),
+        Command::Simulate(s) => simulate::simulate(s),
+        Command::Device(d) => device::device(d),
         Command::Keygen { out } => policy_cmd::keygen(&out),
         Command::Completions { shell } => completions(shell),
         Command::Man => man_page(),
