@@ -45,7 +45,7 @@ else
     status=1
 fi
 
-unzip -p "$apk" classes.dex >"$w/classes.dex"
+python3 -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read("classes.dex"))' "$apk" >"$w/classes.dex"
 dexdump -d "$w/classes.dex" >"$w/dexdump.txt"
 python3 scripts/apk/api_refs.py --dexdump-output "$w/dexdump.txt" --framework-jar "$VETO_FRAMEWORK_JAR" \
     --list scripts/apk/framework-api.txt "${update[@]}" || status=1
