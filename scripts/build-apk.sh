@@ -118,6 +118,8 @@ build_variant() {
     phase "$variant: aapt2 link"
     aapt2 link -o "$dir/linked.apk" -I "$VETO_FRAMEWORK_RES_JAR" --manifest "$dir/AndroidManifest.xml" \
         --proguard "$dir/aapt2-rules.pro" --auto-add-overlay "$work/res.zip"
+    # The R IDs android/pom.xml inlined into the classes must be this link's.
+    python3 scripts/apk/check_r_ids.py "$main_classes" "$dir/linked.apk"
 
     phase "$variant: R8"
     local program=("$dir/classes.jar" "$VETO_KOTLIN_STDLIB")

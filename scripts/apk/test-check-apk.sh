@@ -37,6 +37,8 @@ broken() { # name [assemble.py options] -> $t/<name>.apk
     sign "$t/$name.unsigned.apk" "$t/$name.apk"
 }
 
+python3 scripts/apk/check_r_ids.py --self-test
+
 passed=0
 failed=0
 expect_failure() { # description expected-text check-apk.sh arguments...
