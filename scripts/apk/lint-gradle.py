@@ -171,6 +171,17 @@ def main():
     L.check("devicetest" not in code.lower(), "the Gradle build has no devicetest source set (test-only path stays out of releases)",
             "android/build.gradle.kts", "src/devicetest must never be part of the Gradle build")
 
+    # The CI APK's tools (scripts/apk/tools.pom.xml) use the framework jar android/pom.xml compiles against.
+    tools = L.read("scripts/apk/tools.pom.xml") or ""
+    pom = L.read("android/pom.xml") or ""
+    pom_all = re.search(r"<android\.all\.version>([^<]+)</android\.all\.version>", pom)
+    tools_all = re.search(r"<artifactId>android-all</artifactId>\s*<version>([^<]+)</version>", tools)
+    if tools and pom:
+        L.check(pom_all and tools_all and pom_all.group(1) == tools_all.group(1),
+                "scripts/apk/tools.pom.xml uses android/pom.xml's framework jar (android-all %s)" % (pom_all.group(1) if pom_all else "?"),
+                "scripts/apk/tools.pom.xml", "android-all %s, but android/pom.xml compiles against %s" % (
+                    tools_all.group(1) if tools_all else "?", pom_all.group(1) if pom_all else "?"))
+
     # docs/admin.md: the versions table and the APK file names.
     admin = L.read("docs/admin.md") or ""
     rows = {}

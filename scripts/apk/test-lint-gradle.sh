@@ -8,7 +8,8 @@ root="$PWD"
 t="$(mktemp -d)"
 trap 'rm -rf "$t"' EXIT
 files=(gradle.properties settings.gradle.kts android/build.gradle.kts gradle/libs.versions.toml
-    gradle/wrapper/gradle-wrapper.properties docs/admin.md scripts/gradle-wrapper.sh)
+    gradle/wrapper/gradle-wrapper.properties docs/admin.md scripts/gradle-wrapper.sh
+    scripts/apk/tools.pom.xml android/pom.xml)
 fresh() {
     rm -rf "$t/r"
     mkdir -p "$t/r"
@@ -78,6 +79,9 @@ fresh; edit docs/admin.md "| 28.2.13676358 (r28c)" "| 27.2.12479018"
 expect "7. docs table drifted" "the versions table says Android NDK is '27.2.12479018'"
 fresh; edit docs/admin.md "android-release-unsigned.apk" "app-release-unsigned.apk"
 expect "7. docs name the wrong APK" "must name android-release.apk (signed) and android-release-unsigned.apk"
+
+fresh; edit scripts/apk/tools.pom.xml "<version>15-robolectric-12650502</version>" "<version>15-robolectric-0</version>"
+expect "CI tools on another framework jar" "android-all 15-robolectric-0, but android/pom.xml compiles against"
 
 # scripts/gradle-wrapper.sh refuses a distribution that is not the pinned one.
 fresh
