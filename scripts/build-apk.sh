@@ -60,16 +60,30 @@ veto_install_apk_tools
 veto_resolve_java_tools
 scripts/android/setup.sh >/dev/null
 
-phase "Kotlin: android/pom.xml compile (src/main against API 35)"
-(cd android && mvn -B -ntp -q -Dstyle.color=never compile) || { echo "build-apk.sh: mvn compile failed" >&2; exit 1; }
 main_classes="$PWD/android/target/classes"
+# kotlin-maven-plugin rewrites every class on each compile, so VetoNative.class is as new as the
+# last compile: when nothing under src/main (sources, manifest, res/) or pom.xml is newer, the
+# classes are current (test-all.sh compiles them just before) and the slow compile is skipped.
+marker="$main_classes/app/veto/core/VetoNative.class"
+if [[ -f "$marker" && -z "$(find android/src/main android/pom.xml -newer "$marker" -print -quit)" ]]; then
+    phase "Kotlin: android/target/classes is newer than src/main and pom.xml: not recompiled"
+else
+    phase "Kotlin: android/pom.xml compile (src/main against API 35)"
+    (cd android && mvn -B -ntp -q -Dstyle.color=never compile) || { echo "build-apk.sh: mvn compile failed" >&2; exit 1; }
+fi
 
 if ((build_devicetest)); then
-    phase "Kotlin: src/devicetest (test variant only)"
-    rm -rf "$work/devicetest-classes"
-    mapfile -t devicetest_sources < <(find android/src/devicetest/kotlin -name '*.kt' | sort)
-    veto_kotlinc -Werror -jvm-target 17 -d "$work/devicetest-classes" \
-        -cp "$main_classes:$VETO_FRAMEWORK_JAR:$VETO_KOTLIN_STDLIB" "${devicetest_sources[@]}"
+    stamp="$work/devicetest-classes/.compiled"
+    if [[ -f "$stamp" && -z "$(find android/src/devicetest "$marker" -newer "$stamp" -print -quit)" ]]; then
+        phase "Kotlin: src/devicetest classes are current: not recompiled"
+    else
+        phase "Kotlin: src/devicetest (test variant only)"
+        rm -rf "$work/devicetest-classes"
+        mapfile -t devicetest_sources < <(find android/src/devicetest/kotlin -name '*.kt' | sort)
+        veto_kotlinc -Werror -jvm-target 17 -d "$work/devicetest-classes" \
+            -cp "$main_classes:$VETO_FRAMEWORK_JAR:$VETO_KOTLIN_STDLIB" "${devicetest_sources[@]}"
+        touch "$stamp"
+    fi
 fi
 
 phase "resources: aapt2 compile"
