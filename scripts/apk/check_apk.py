@@ -50,9 +50,10 @@ def run(cmd):
 
 # ---------------------------------------------------------------- sources
 
-def catalog(path):
+def catalog_versions(text):
+    """The [versions] table of a Gradle version catalog (also used by lint-gradle.py)."""
     versions, table = {}, None
-    for raw in open(path, encoding="utf-8"):
+    for raw in text.splitlines():
         line = raw.split("#", 1)[0].strip()
         if line.startswith("["):
             table = line.strip("[]").strip()
@@ -60,6 +61,11 @@ def catalog(path):
             k, v = line.split("=", 1)
             versions[k.strip()] = v.strip().strip('"')
     return versions
+
+
+def catalog(path):
+    with open(path, encoding="utf-8") as f:
+        return catalog_versions(f.read())
 
 
 def full_name(name, package):

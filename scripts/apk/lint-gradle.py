@@ -12,6 +12,9 @@ import re
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_apk import catalog_versions  # noqa: E402  (one reader of the catalog)
+
 # Kotlin Gradle plugin -> the AGP and Gradle versions Kotlin's docs list as fully supported
 # ("Kotlin Gradle plugin compatibility"). A Kotlin version not listed fails: add its row.
 KGP_SUPPORT = [
@@ -46,18 +49,6 @@ class Lint:
             self.failures += 1
             print("FAIL  %s: %s" % (where, bad))
         return cond
-
-
-def catalog_versions(text):
-    versions, table = {}, None
-    for raw in text.splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if line.startswith("["):
-            table = line.strip("[]").strip()
-        elif table == "versions" and "=" in line:
-            k, val = line.split("=", 1)
-            versions[k.strip()] = val.strip().strip('"')
-    return versions
 
 
 def strip_comments(kts):
