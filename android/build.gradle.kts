@@ -4,6 +4,10 @@
 // Needs on the build machine: the Android SDK (platform 35), the NDK (version below; sdkmanager
 // installs it), Rust with the three Android targets, and cargo-ndk. See docs/admin.md.
 // Every version comes from gradle/libs.versions.toml; the JVM tests run with Maven (pom.xml).
+// scripts/apk/lint-gradle.sh checks this file for known traps on every CI run.
+
+import javax.inject.Inject
+import org.gradle.process.ExecOperations
 
 plugins {
     alias(libs.plugins.android.application)
@@ -34,16 +38,17 @@ android {
         applicationId = providers.gradleProperty("veto.applicationId").getOrElse("app.veto")
         minSdk = appMinSdk
         targetSdk = libs.versions.targetSdk.get().toInt()
-        versionCode = 1
-        versionName = "0.1.0"
+        versionCode = libs.versions.versionCode.get().toInt()
+        versionName = libs.versions.versionName.get()
     }
 
     sourceSets {
         getByName("main") {
             // src/androidx holds the one file that needs AndroidX (enterprise feedback); the Maven
             // harness compiles src/main only.
+            // src/devicetest (the device acceptance run's test-only path) is never added here:
+            // it goes only into the CI devicetest APK (scripts/build-apk.sh).
             kotlin.srcDirs("src/main/kotlin", "src/androidx/kotlin")
-            jniLibs.srcDir(layout.buildDirectory.dir("rustJniLibs"))
         }
         getByName("test") {
             // The JVM tests run under Maven against the real framework jar (Robolectric's
@@ -141,50 +146,91 @@ dependencies {
     implementation(libs.rustls.platform.verifier)
 }
 
-// libveto.so for the three ABIs the APK ships, built by cargo-ndk into build/rustJniLibs/<abi>/,
-// which is a jniLibs directory of the main source set (above).
-//   --platform    minSdk: the NDK API level the library links against
-//   --config ...  16 KiB page alignment of every LOAD segment (Android 15 devices with 16 KiB
-//                 pages; Play requires it). NDK r28+ and cargo-ndk 4 already do this; passing it
-//                 keeps the guarantee with older ones. scripts/android/check-libveto.sh checks
-//                 the same flags on a stub build.
-val cargoWorkspace = rootProject.layout.projectDirectory
-val rustJniLibs = layout.buildDirectory.dir("rustJniLibs")
-val pinnedNdkDirectory = androidComponents.sdkComponents.ndkDirectory
-val pageSizeFlags = "[\"-C\", \"link-arg=-Wl,-z,max-page-size=16384\", \"-C\", \"link-arg=-Wl,-z,common-page-size=16384\"]"
-val cargoNdkBuild = tasks.register<Exec>("cargoNdkBuild") {
-    group = "build"
-    description = "Builds libveto.so (rust/veto-jni) for arm64-v8a, armeabi-v7a and x86_64 with cargo-ndk."
-    workingDir = cargoWorkspace.asFile
-    inputs.files(
-        cargoWorkspace.file("Cargo.toml"),
-        cargoWorkspace.file("Cargo.lock"),
-        cargoWorkspace.dir("rust").asFileTree.matching { exclude("**/target/**") },
-    )
-    outputs.dir(rustJniLibs)
-    commandLine(
-        "cargo", "ndk",
-        "-t", "arm64-v8a", "-t", "armeabi-v7a", "-t", "x86_64",
-        "--platform", appMinSdk.toString(),
-        "-o", rustJniLibs.get().asFile.path,
-        "build", "--release", "--locked", "-p", "veto-jni",
-        "--config", "target.aarch64-linux-android.rustflags=$pageSizeFlags",
-        "--config", "target.x86_64-linux-android.rustflags=$pageSizeFlags",
-    )
-    // cargo-ndk finds the NDK through ANDROID_NDK_HOME; default it to the NDK this build pins
-    // (ndkVersion), unless the caller chose one. A task-local copy of the provider keeps the
-    // action free of references to the build script.
-    val ndk = pinnedNdkDirectory
-    doFirst {
-        if (System.getenv("ANDROID_NDK_HOME").isNullOrEmpty()) {
-            environment("ANDROID_NDK_HOME", ndk.get().asFile.path)
+// libveto.so for the three ABIs the APK ships, built by cargo-ndk, one task per variant:
+// cargoNdkBuildDebug (cargo's dev profile) for debug APKs, cargoNdkBuildRelease for release
+// ones, each into build/rustJniLibs/<variant>/<abi>/, which AGP packages as that variant's
+// generated jniLibs (so the task runs before packaging without further wiring).
+//   --platform  minSdk: the NDK API level the library links against
+// 16 KiB pages: cargo-ndk 4 passes the page-size flags for 64-bit targets and NDK r28 links
+// 16 KiB-aligned by default (both pinned in the catalog), so no flags are passed here: a
+// `--config` with quotes breaks on Windows, and a RUSTFLAGS in the environment would silently
+// replace it anyway. scripts/apk/lint-gradle.sh keeps it that way; CI checks the alignment of
+// the libraries it builds (scripts/check-apk.sh).
+abstract class CargoNdkBuild @Inject constructor(
+    private val execOperations: ExecOperations,
+    private val fileSystemOperations: FileSystemOperations,
+) : DefaultTask() {
+    @get:Input abstract val cargo: Property<String>
+    @get:Input abstract val abis: ListProperty<String>
+    @get:Input abstract val platform: Property<Int>
+    @get:Input abstract val releaseProfile: Property<Boolean>
+    @get:Input @get:Optional abstract val ndkDirectory: Property<String>
+    @get:InputFiles @get:PathSensitive(PathSensitivity.RELATIVE) abstract val sources: ConfigurableFileCollection
+    @get:Internal abstract val workspace: DirectoryProperty
+    @get:OutputDirectory abstract val outputDirectory: DirectoryProperty
+
+    @TaskAction
+    fun build() {
+        val out = outputDirectory.get().asFile
+        // Start empty: an ABI folder left from an earlier ABI list would be packaged too.
+        fileSystemOperations.delete { delete(out) }
+        out.mkdirs()
+        val cargoArgs = mutableListOf("ndk")
+        abis.get().forEach { cargoArgs += listOf("-t", it) }
+        cargoArgs += listOf("--platform", platform.get().toString(), "-o", out.path, "build", "--locked", "-p", "veto-jni")
+        if (releaseProfile.get()) cargoArgs += "--release"
+        val ndk = ndkDirectory.orNull
+        execOperations.exec {
+            workingDir = workspace.get().asFile
+            executable = cargo.get()
+            args(cargoArgs)
+            // cargo-ndk finds the NDK through ANDROID_NDK_HOME (see ndkForCargo below).
+            if (ndk != null) environment("ANDROID_NDK_HOME", ndk)
         }
     }
 }
 
-// Packaging native libraries (merge<Variant>JniLibFolders) needs them built first.
-tasks.configureEach {
-    if (name.startsWith("merge") && name.endsWith("JniLibFolders")) {
-        dependsOn(cargoNdkBuild)
+// Where cargo is. Android Studio started from the Dock, the Start menu or a desktop shortcut does
+// not inherit a shell's PATH, so ~/.cargo/bin is often not on it: the Gradle property
+// veto.cargo (e.g. in ~/.gradle/gradle.properties) wins, then the CARGO environment variable,
+// then $CARGO_HOME/bin or ~/.cargo/bin (cargo.exe on Windows) if cargo is there, then "cargo"
+// from PATH.
+val cargoFileName = providers.systemProperty("os.name")
+    .map { if (it.startsWith("Windows")) "cargo.exe" else "cargo" }
+val cargoExecutable: Provider<String> = providers.gradleProperty("veto.cargo")
+    .orElse(providers.environmentVariable("CARGO"))
+    .orElse(
+        providers.environmentVariable("CARGO_HOME")
+            .orElse(providers.systemProperty("user.home").map { "$it/.cargo" })
+            .zip(cargoFileName) { home, name -> File(home, "bin/$name") }
+            .map { if (it.isFile) it.path else "cargo" },
+    )
+// The NDK for cargo-ndk: ANDROID_NDK_HOME if the caller set it, else the one this build pins.
+val ndkForCargo: Provider<String> = providers.environmentVariable("ANDROID_NDK_HOME")
+    .orElse(androidComponents.sdkComponents.ndkDirectory.map { it.asFile.path })
+val cargoWorkspace = rootProject.layout.projectDirectory
+
+androidComponents {
+    onVariants { variant ->
+        val variantName = variant.name.replaceFirstChar { it.uppercase() }
+        val isRelease = variant.buildType == "release"
+        val cargoNdkBuild = tasks.register<CargoNdkBuild>("cargoNdkBuild$variantName") {
+            group = "build"
+            description = "Builds libveto.so (rust/veto-jni, ${if (isRelease) "release" else "dev"} profile) " +
+                "for arm64-v8a, armeabi-v7a and x86_64 with cargo-ndk, for the ${variant.name} variant."
+            cargo.set(cargoExecutable)
+            abis.set(listOf("arm64-v8a", "armeabi-v7a", "x86_64"))
+            platform.set(appMinSdk)
+            releaseProfile.set(isRelease)
+            ndkDirectory.set(ndkForCargo)
+            workspace.set(cargoWorkspace)
+            sources.from(
+                cargoWorkspace.file("Cargo.toml"),
+                cargoWorkspace.file("Cargo.lock"),
+                cargoWorkspace.dir("rust").asFileTree.matching { exclude("**/target/**") },
+            )
+            outputDirectory.set(layout.buildDirectory.dir("rustJniLibs/${variant.name}"))
+        }
+        variant.sources.jniLibs?.addGeneratedSourceDirectory(cargoNdkBuild, CargoNdkBuild::outputDirectory)
     }
 }

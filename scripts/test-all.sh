@@ -77,6 +77,25 @@ echo "1,000 devices x 42 days: $(( (sim_end - sim_start) / 1000000 )) ms"
 rm -f "$sim_out"
 done_step
 
+step "CI APK: build (Kotlin, aapt2, R8, libveto.so arm64-v8a + x86_64, apksigner) and the test targets"
+scripts/build-apk.sh
+done_step
+
+step "CI APK: check-apk.sh (manifest, dex after R8, JNI, 16 KiB alignment, signature, size, test path, targets)"
+scripts/check-apk.sh
+scripts/apk/test-check-apk.sh
+done_step
+
+step "Gradle build: lint of the Gradle files, src/androidx against stubs, framework API references"
+python3 scripts/apk/lint-gradle.py
+scripts/apk/test-lint-gradle.sh
+scripts/apk/check-api.sh
+done_step
+
+step "device acceptance run: parsers on recorded adb output, the script against a modelled device"
+scripts/apk/test-device-acceptance.sh
+done_step
+
 step "the README's main command"
 set +e
 cargo run -q --locked -p veto-cli -- audit --inventory tests/fixtures/sample-inventory.json

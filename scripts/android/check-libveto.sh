@@ -10,8 +10,9 @@
 #   needed      DT_NEEDED names only libc.so, libm.so, libdl.so, liblog.so
 #   size        the stripped library fits the budget (default 2.25 MiB; the goal is 1.5 MiB)
 #
-# The link uses stub bionic libraries made by stub-linker.sh, and the 16 KiB page flags the
-# Gradle build passes too (android/build.gradle.kts, task cargoNdkBuild). Run setup.sh first.
+# The build (build-libveto.sh) links against stub bionic libraries made by stub-linker.sh, with
+# the 16 KiB page flags NDK r28 and cargo-ndk 4 apply by default in the Gradle build. Run
+# setup.sh first.
 #
 # Usage: scripts/android/check-libveto.sh [--root DIR] [--budget BYTES]
 #   --root DIR       repository to check (default: this script's repository)
@@ -80,31 +81,10 @@ if grep -rqE 'fn[[:space:]]+JNI_OnLoad\b' "$jni_src" 2>/dev/null; then
     expected+=(JNI_OnLoad)
 fi
 
-# --- build -------------------------------------------------------------------------------
-veto_export_cc_env
-stub_dir="$VETO_ANDROID_WORK/stubs-$target"
-export VETO_STUB_DIR="$stub_dir"
-VETO_CLANG_TARGET="$(veto_clang_triple "$target")$VETO_ANDROID_API"
-export VETO_CLANG_TARGET
-export CARGO_TARGET_AARCH64_LINUX_ANDROID_LINKER="$script_dir/stub-linker.sh"
-# The same page-size flags as android/build.gradle.kts, as a command-line --config so that no
-# committed cargo configuration changes users' NDK builds.
-page_flags='["-C", "link-arg=-Wl,-z,max-page-size=16384", "-C", "link-arg=-Wl,-z,common-page-size=16384"]'
-
-echo "== building libveto.so (release, $target) in $CARGO_TARGET_DIR"
+# --- build (build-libveto.sh: stub bionic, the 16 KiB page flags) -----------------------
 start=$SECONDS
-if ! (cd "$root" && cargo build --release -p veto-jni --target "$target" \
-    --config "target.$target.rustflags=$page_flags"); then
-    echo "check-libveto.sh: the build failed (see above)" >&2
-    exit 2
-fi
+lib="$("$script_dir/build-libveto.sh" "$target")" || exit 2
 echo "   built in $((SECONDS - start)) s"
-
-lib="$CARGO_TARGET_DIR/$target/release/libveto.so"
-if [[ ! -f "$lib" ]]; then
-    echo "check-libveto.sh: the build succeeded but $lib is missing" >&2
-    exit 2
-fi
 stripped="$VETO_ANDROID_WORK/libveto-$target.stripped.so"
 llvm-strip --strip-all -o "$stripped" "$lib"
 
@@ -181,6 +161,7 @@ else
     pass "size: stripped $size bytes ($kib KiB), budget $budget bytes ($((size * 100 / budget))% used)"
 fi
 
+stub_dir="$VETO_ANDROID_WORK/stubs-$target"
 echo "== stub bionic symbols the library uses (from $stub_dir):"
 for part in libc libm libdl liblog libunwind; do
     echo "   $part: $(wc -l <"$stub_dir/$part.txt") symbols"

@@ -5,11 +5,13 @@ import android.app.Application
 import android.util.Log
 import app.veto.core.NativeCore
 import app.veto.core.VetoException
+import app.veto.run.BuildFeatures
 
 /** Whatever woke the process (boot, job, admin callback), the run-time triggers start with it. */
 class VetoApplication : Application() {
     override fun onCreate() {
         super.onCreate()
+        BuildFeatures.logMissing()
         setUpTls()
         ChangeReceiver.register(this)
         SweepJob.ensureScheduled(this)
