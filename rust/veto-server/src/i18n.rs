@@ -113,6 +113,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("not_found", "Not found.", "Niet gevonden."),
     ("fresh", "Reporting", "Meldt"),
     ("label", "Label", "Naam"),
+    ("times_utc", "All times are UTC.", "Alle tijden in UTC."),
 ];
 
 /// The word for `key` in `lang` (the key itself if it is missing, which a test forbids).

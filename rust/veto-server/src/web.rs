@@ -131,8 +131,11 @@ pub fn url_enc(s: &str) -> String {
     out
 }
 
+/// `2026-11-22T16:00:05.123Z` → `2026-11-22 16:00:05` (UTC, as every time on the pages).
 fn when(rfc3339: &str) -> String {
-    rfc3339.replace('T', " ").trim_end_matches('Z').to_string()
+    let text = rfc3339.replace('T', " ");
+    let text = text.trim_end_matches('Z');
+    text.split('.').next().unwrap_or(text).to_string()
 }
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;color:#1b1f24;background:#f5f6f8}\
@@ -470,13 +473,14 @@ async fn overview(
     let mut b = String::new();
     let _ = write!(
         b,
-        "<h1>{}{}</h1>",
+        "<h1>{}{}</h1><p class=\"muted\">{}</p>",
         t(lang, "title"),
         if unit.is_empty() {
             String::new()
         } else {
             format!(" · {}", esc(&unit))
-        }
+        },
+        t(lang, "times_utc")
     );
     if s.caller.unit.is_none() && units.len() > 1 {
         let _ = write!(

@@ -18,7 +18,7 @@ struct Driver {
     agent: ureq::Agent,
 }
 
-const ELEMENT: &str = "element-6066-11e4-a6f4-4ee4c0a0ba9c";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 impl Driver {
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
@@ -41,7 +41,10 @@ impl Driver {
         self.call("POST", "/url", Some(json!({"url": url})));
     }
     fn url(&self) -> String {
-        self.call("GET", "/url", None).as_str().unwrap().to_string()
+        let v = self.call("GET", "/url", None);
+        v.as_str()
+            .unwrap_or_else(|| panic!("GET /url: {v}"))
+            .to_string()
     }
     fn find(&self, css: &str) -> String {
         let v = self.call(
@@ -49,7 +52,10 @@ impl Driver {
             "/element",
             Some(json!({"using": "css selector", "value": css})),
         );
-        v[ELEMENT].as_str().unwrap().to_string()
+        v[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("{css}: {v}"))
+            .to_string()
     }
     fn count(&self, css: &str) -> usize {
         self.call(
@@ -85,6 +91,16 @@ impl Driver {
             .as_str()
             .unwrap()
             .to_string()
+    }
+}
+
+struct Local {
+    port: u16,
+}
+
+impl Local {
+    fn url(&self, path: &str) -> String {
+        format!("https://127.0.0.1:{}{path}", self.port)
     }
 }
 
@@ -133,9 +149,26 @@ async fn the_dashboard_in_headless_chromium() {
     .trim()
     .to_string();
     let ca = certs.ca_der.clone();
-    let db_url = db.url.clone();
+    // The server runs in this process on a clock the test sets, so that which devices are
+    // stale does not depend on how fast this machine is.
+    let now = veto_server::clock::system_now();
+    let clock = veto_server::clock::Clock::fixed(now);
+    let config = veto_server::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database: db.url.clone(),
+        tls: Some((certs.cert(), certs.key())),
+        ..veto_server::Config::default()
+    };
+    let state = veto_server::Inner::start(config, clock.clone())
+        .await
+        .unwrap();
+    let (ready, bound) = tokio::sync::oneshot::channel();
+    tokio::spawn(veto_server::serve(state, move |addr| {
+        let _ = ready.send(addr);
+    }));
+    let port = bound.await.unwrap().port();
     tokio::task::spawn_blocking(move || {
-        let server = Process::start(&db_url, &certs, &["--stale-after", "3s"], 0);
+        let server = Local { port };
         let api = https_agent(&ca);
         let post = |token: &str, r: &Value| {
             let resp = api
@@ -147,29 +180,32 @@ async fn the_dashboard_in_headless_chromium() {
         };
         // Ten days of a policy rolling out over 36 devices: each day fewer still have
         // TikTok; six devices go silent (stale) before the others' last report.
-        let now = veto_server::clock::system_now();
         let start = now - 9 * DAY;
         let deadline = now + 5 * DAY;
         for day in 0..10i64 {
+            // Received an hour after evaluation; the last day's an hour from "now".
+            clock.set(start + day * DAY + HOUR);
             for i in 0..36i64 {
-                if i >= 30 && day == 9 {
+                if i >= 30 && day >= 8 {
                     continue;
                 }
                 let token = if i % 3 == 0 { &ingest_s } else { &ingest_n };
                 let mut findings = Vec::new();
-                if i * 10 < (36 - day * 4) * 10 && i % 2 == 0 {
+                if i < 30 - 2 * day && i % 2 == 0 {
                     let dl = if i % 4 == 0 { now - DAY } else { deadline };
-                    findings.push(finding("com.zhiliaoapp.musically", ["due", "enforced", "failed"][(i % 3) as usize], &["warn", "suspend"][..(1 + (i % 2) as usize)], dl));
+                    let status = ["enforced", "enforced", "due", "failed"][(i / 2 % 4) as usize];
+                    let effect: &[&str] = [&["warn"][..], &["warn", "suspend"], &["warn", "suspend", "hide"]][(i / 2 % 3) as usize];
+                    let mut f = finding("com.zhiliaoapp.musically", status, effect, dl);
+                    f["label"] = json!("TikTok");
+                    findings.push(f);
                 }
-                if i == 4 {
-                    findings.push(finding("com.lemon.lvoverseas", "reported", &[], deadline));
+                if i == 4 || i == 7 {
+                    let mut f = finding("com.lemon.lvoverseas", "reported", &[], deadline);
+                    f["label"] = json!("CapCut");
+                    findings.push(f);
                 }
-                let mut r = report(&format!("r-{day}-{i}"), &format!("dev-{i:03}"), start + day * DAY, findings);
-                r["findings"].as_array_mut().unwrap().iter_mut().for_each(|f| f["label"] = json!("TikTok"));
+                let r = report(&format!("r-{day}-{i}"), &format!("dev-{i:03}"), start + day * DAY, findings);
                 post(token, &r);
-            }
-            if day == 8 {
-                std::thread::sleep(Duration::from_secs(4));
             }
         }
         let summary: Value = {
@@ -278,7 +314,6 @@ async fn the_dashboard_in_headless_chromium() {
         d.call("DELETE", "", None);
         let _ = chromedriver.kill();
         let _ = chromedriver.wait();
-        server.stop();
     })
     .await
     .unwrap();
