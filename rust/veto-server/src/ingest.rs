@@ -118,13 +118,23 @@ fn status_name(s: Status) -> &'static str {
 
 type Tx<'c> = Transaction<'c, Any>;
 
-async fn store_one(tx: &mut Tx<'_>, a: &Accepted) -> Result<Outcome, sqlx::Error> {
+async fn store_one(
+    tx: &mut Tx<'_>,
+    a: &Accepted,
+    known_unit: Option<String>,
+) -> Result<Outcome, sqlx::Error> {
     let r = &a.report;
-    let existing: Option<String> =
-        sqlx::query_scalar("SELECT unit FROM devices WHERE device_id = $1")
-            .bind(&r.device_id)
-            .fetch_optional(&mut **tx)
-            .await?;
+    // A device's unit never changes once stored, so a unit seen in a committed
+    // transaction can be trusted without asking again.
+    let existing: Option<String> = match known_unit {
+        Some(unit) => Some(unit),
+        None => {
+            sqlx::query_scalar("SELECT unit FROM devices WHERE device_id = $1")
+                .bind(&r.device_id)
+                .fetch_optional(&mut **tx)
+                .await?
+        }
+    };
     if let Some(unit) = existing {
         if unit != a.unit {
             return Ok(Outcome::WrongUnit(unit));
@@ -198,25 +208,14 @@ async fn store_one(tx: &mut Tx<'_>, a: &Accepted) -> Result<Outcome, sqlx::Error
 
 async fn replace_findings(tx: &mut Tx<'_>, a: &Accepted) -> Result<(), sqlx::Error> {
     let r = &a.report;
-    let before: Vec<(String, i64)> =
-        sqlx::query("SELECT package, present FROM findings WHERE device_id = $1")
-            .bind(&r.device_id)
-            .fetch_all(&mut **tx)
-            .await?
-            .iter()
-            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
-            .collect::<Result<_, sqlx::Error>>()?;
-    for (package, present) in &before {
-        if *present == 1 && !r.findings.iter().any(|f| &f.package == package) {
-            sqlx::query(
-                "UPDATE findings SET present = 0, state = 'removed' WHERE device_id = $1 AND package = $2",
-            )
-            .bind(&r.device_id)
-            .bind(package)
-            .execute(&mut **tx)
-            .await?;
-        }
-    }
+    // Everything the device had is marked removed, then what the report holds is
+    // present again: one statement however many findings there were.
+    sqlx::query(
+        "UPDATE findings SET present = 0, state = 'removed' WHERE device_id = $1 AND present = 1",
+    )
+    .bind(&r.device_id)
+    .execute(&mut **tx)
+    .await?;
     for f in &r.findings {
         sqlx::query(
             "INSERT INTO findings (device_id, package, unit, label, state, status, deadline, first_seen, present) \
@@ -349,13 +348,45 @@ async fn record_day(tx: &mut Tx<'_>, a: &Accepted) -> Result<(), sqlx::Error> {
 
 /// Stores reports in one transaction; the outcomes are in the same order.
 pub async fn store_batch(db: &Db, batch: &[&Accepted]) -> Result<Vec<Outcome>, sqlx::Error> {
+    store_batch_known(db, batch, &UnitCache::default()).await
+}
+
+/// Devices' units seen in committed transactions (a unit never changes once stored).
+#[derive(Default, Clone)]
+pub struct UnitCache(Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>);
+
+impl UnitCache {
+    fn get(&self, device: &str) -> Option<String> {
+        self.0.lock().ok()?.get(device).cloned()
+    }
+    fn remember(&self, device: &str, unit: &str) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= 1_000_000 {
+                map.clear();
+            }
+            map.insert(device.to_string(), unit.to_string());
+        }
+    }
+}
+
+async fn store_batch_known(
+    db: &Db,
+    batch: &[&Accepted],
+    units: &UnitCache,
+) -> Result<Vec<Outcome>, sqlx::Error> {
     let mut conn = db.pool.acquire().await?;
     let mut tx = conn.begin().await?;
     let mut outcomes = Vec::with_capacity(batch.len());
     for a in batch {
-        outcomes.push(store_one(&mut tx, a).await?);
+        let known = units.get(&a.report.device_id);
+        outcomes.push(store_one(&mut tx, a, known).await?);
     }
     tx.commit().await?;
+    for (a, outcome) in batch.iter().zip(&outcomes) {
+        if matches!(outcome, Outcome::Stored { .. } | Outcome::Duplicate) {
+            units.remember(&a.report.device_id, &a.unit);
+        }
+    }
     Ok(outcomes)
 }
 
@@ -379,6 +410,7 @@ impl Writer {
     pub fn start(db: Db) -> Writer {
         let (tx, rx) = mpsc::channel::<Job>(4096);
         let rx = Arc::new(Mutex::new(rx));
+        let units = UnitCache::default();
         let tasks = match db.backend {
             Backend::Sqlite => 1,
             Backend::Postgres => 4,
@@ -386,6 +418,7 @@ impl Writer {
         for _ in 0..tasks {
             let db = db.clone();
             let rx = rx.clone();
+            let units = units.clone();
             tokio::spawn(async move {
                 loop {
                     let mut batch = Vec::new();
@@ -409,7 +442,7 @@ impl Writer {
                             .device_id
                             .cmp(&b.accepted.report.device_id)
                     });
-                    write(&db, batch).await;
+                    write(&db, batch, &units).await;
                 }
             });
         }
@@ -429,9 +462,9 @@ impl Writer {
     }
 }
 
-async fn write(db: &Db, batch: Vec<Job>) {
+async fn write(db: &Db, batch: Vec<Job>, units: &UnitCache) {
     let items: Vec<&Accepted> = batch.iter().map(|j| &j.accepted).collect();
-    match store_batch(db, &items).await {
+    match store_batch_known(db, &items, units).await {
         Ok(outcomes) => {
             for (job, outcome) in batch.into_iter().zip(outcomes) {
                 let _ = job.reply.send(Ok(outcome));
@@ -440,7 +473,7 @@ async fn write(db: &Db, batch: Vec<Job>) {
         Err(_) if batch.len() > 1 => {
             // One bad report (or a deadlock) must not fail the others: one by one.
             for job in batch {
-                let result = store_batch(db, &[&job.accepted])
+                let result = store_batch_known(db, &[&job.accepted], units)
                     .await
                     .map(|mut o| o.remove(0))
                     .map_err(|e| format!("database: {e}"));
