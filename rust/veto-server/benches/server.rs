@@ -226,8 +226,8 @@ async fn seed(url: &str, fleet: usize, days: i64) -> f64 {
     let first = now - days * DAY;
     let (fleet, last) = (fleet as i64, days - 1);
     let series =
-        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $1 - 1), \
-                  d(day) AS (SELECT 0 UNION ALL SELECT day + 1 FROM d WHERE day < $2 - 1) ";
+        "WITH RECURSIVE n(i) AS (SELECT CAST(0 AS BIGINT) UNION ALL SELECT i + 1 FROM n WHERE i < $1 - 1), \
+                  d(day) AS (SELECT CAST(0 AS BIGINT) UNION ALL SELECT day + 1 FROM d WHERE day < $2 - 1) ";
     let barred = "((i * 7919) % 100 < 30 - 25 * day / $2)";
     let body = "'{\"format\":\"veto-report/1\",\"report_id\":\"seed-' || CAST(day AS TEXT) || '-' || CAST(i AS TEXT) || \
                 '\",\"device_id\":\"dev-' || CAST(i AS TEXT) || '\",\"veto_version\":\"0.1.0\",\"created_at\":\"2026-11-22T16:00:05Z\",\
