@@ -55,7 +55,7 @@ case "$cmd" in
   stop)
     bin=$(bin_dir)
     if [ -d "$dir/data" ]; then
-      as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >&2 || true
+      as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >&2 || true
     fi
     rm -rf "$dir"
     ;;
