@@ -96,6 +96,23 @@ step "device acceptance run: parsers on recorded adb output, the script against 
 scripts/apk/test-device-acceptance.sh
 done_step
 
+step "veto-server on PostgreSQL: the same suite against a real server (Debian's postgresql in a temp folder, loopback; the SQLite run is in the Rust tests above)"
+pg_dir=$(mktemp -d /tmp/veto-pg.XXXXXX)
+pg_url=$(scripts/server/postgres.sh start "$pg_dir" $((20000 + RANDOM % 20000)))
+status=0
+VETO_TEST_POSTGRES="$pg_url" cargo test -p veto-server --locked --tests || status=$?
+scripts/server/postgres.sh stop "$pg_dir"
+[ "$status" -eq 0 ]
+done_step
+
+step "veto-server dashboard in headless Chromium (Debian's chromium and chromium-driver)"
+if ! command -v chromedriver >/dev/null || [ ! -x /usr/bin/chromium ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver fonts-dejavu-core >/dev/null
+fi
+cargo test -p veto-server --locked --test browser -- --ignored
+done_step
+
 step "the README's main command"
 set +e
 cargo run -q --locked -p veto-cli -- audit --inventory tests/fixtures/sample-inventory.json

@@ -326,6 +326,41 @@ pub fn sign_policy(policy_json: &[u8], secret_key: &SigningKey) -> Result<String
     Ok(envelope::seal(policy_json, secret_key))
 }
 
+/// How a verified document relates to the last good one signed by the same key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Succession {
+    /// A higher version: accept it.
+    Newer,
+    /// The same version and the same bytes: nothing changes.
+    Same,
+}
+
+/// The rollback rule, shared by devices ([`sync_policy`]) and the fleet server's
+/// `PUT /v1/feed`: against the last good document of the same key, a lower `version` is
+/// refused, and so is the same `version` with different bytes.
+pub fn check_succession(
+    last_version: u64,
+    last_sha256: &str,
+    verified: &VerifiedPolicy,
+) -> Result<Succession> {
+    let version = verified.policy.version;
+    if version < last_version {
+        return Err(feed_error(format!(
+            "refused policy version {version}: older than the last good version {last_version} (rollback)"
+        )));
+    }
+    if version == last_version {
+        if verified.sha256 != last_sha256 {
+            return Err(feed_error(format!(
+                "refused policy version {version}: same version as the last good policy \
+                 but different content; publish changes under a higher version"
+            )));
+        }
+        return Ok(Succession::Same);
+    }
+    Ok(Succession::Newer)
+}
+
 /// The feed settings, checked: `None` when `policy_url` is not set.
 fn source(settings: &Settings) -> Result<Option<(String, String)>> {
     let url = match settings.policy_url.as_deref().map(str::trim) {
@@ -438,19 +473,7 @@ fn sync_with(
     let verified = verify_signed_policy(&bytes, &key_b64, Some(now))?;
     let version = verified.policy.version;
     if let Some(last) = same_key {
-        if version < last.version {
-            return Err(feed_error(format!(
-                "refused policy version {version}: older than the last good version {} (rollback)",
-                last.version
-            )));
-        }
-        if version == last.version {
-            if verified.sha256 != last.sha256 {
-                return Err(feed_error(format!(
-                    "refused policy version {version}: same version as the last good policy \
-                     but different content; publish changes under a higher version"
-                )));
-            }
+        if check_succession(last.version, &last.sha256, &verified)? == Succession::Same {
             if new_etag != last.etag || url != last.url {
                 let refreshed = LastGood {
                     url,
