@@ -3,7 +3,7 @@
 //! Exit codes: 0 compliant / valid, 1 non-compliant (findings), 2 bad input or usage.
 //! Every error is one line on stderr, `veto: <what is wrong, naming the file/key/path>`.
 
-mod adb;
+use veto_cli::adb;
 mod render;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
