@@ -61,6 +61,11 @@ step "libveto.so for aarch64-linux-android: exports, 16 KB alignment, DT_NEEDED,
 scripts/android/check-libveto.sh
 done_step
 
+step "fuzz: every target built in one build (nightly, cargo-fuzz) and run briefly"
+# Seconds per target, two targets at a time; docs/reliability.md has the long campaign.
+scripts/fuzz.sh --seconds "${VETO_FUZZ_SECONDS:-8}" --jobs 2
+done_step
+
 step "the README's main command"
 set +e
 cargo run -q --locked -p veto-cli -- audit --inventory tests/fixtures/sample-inventory.json

@@ -546,11 +546,13 @@ fn queue_scenario(capacity: usize) -> usize {
 #[test]
 fn the_report_queue_survives_a_crash_at_every_point() {
     let checked = queue_scenario(10);
+    eprintln!("report queue: {checked} crashes checked");
     assert!(checked >= 2 * 6 * 2, "{checked}");
 }
 
 #[test]
 fn a_full_report_queue_counts_what_it_drops_across_a_crash_at_every_point() {
     let checked = queue_scenario(2);
+    eprintln!("full report queue: {checked} crashes checked");
     assert!(checked >= 2 * 6 * 2, "{checked}");
 }
