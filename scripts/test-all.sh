@@ -113,6 +113,11 @@ fi
 cargo test -p veto-server --locked --test browser -- --ignored
 done_step
 
+step "fuzz: every target built in one build (nightly, cargo-fuzz) and run briefly"
+# Seconds per target, two targets at a time; docs/reliability.md has the long campaign.
+scripts/fuzz.sh --seconds "${VETO_FUZZ_SECONDS:-8}" --jobs 2
+done_step
+
 step "the README's main command"
 set +e
 cargo run -q --locked -p veto-cli -- audit --inventory tests/fixtures/sample-inventory.json

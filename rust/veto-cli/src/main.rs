@@ -4,7 +4,6 @@
 //! 3 warnings under `--strict`.
 //! Every error is one line on stderr, `veto: <what is wrong, naming the file/key/path>`.
 
-mod adb;
 mod apk;
 mod audit;
 mod catalog_cmd;
@@ -14,6 +13,8 @@ mod explain;
 mod input;
 mod policy_cmd;
 mod provision;
+// The adb parsers live in the library half (src/lib.rs) so that the fuzz targets reach them.
+use veto_cli::adb;
 mod render;
 mod simulate;
 

@@ -305,6 +305,19 @@ fn parse_entry(text: &str, path: &Path) -> Result<QueuedReport> {
             entry.format
         )));
     }
+    // The file is removed (after a 2xx) and rewritten (after a failure) under the name its
+    // report_id and created_at give; a file under another name (a damaged field) could never
+    // be removed and would be sent at every flush. Found by fuzzing (fuzz/report_queue).
+    let expected = format!(
+        "{:016}-{}{SUFFIX}",
+        entry.created_at.millis().max(0),
+        entry.report_id
+    );
+    if path.file_name().and_then(|n| n.to_str()) != Some(expected.as_str()) {
+        return Err(bad(format!(
+            "report_id and created_at do not match the file name (they give {expected:?})"
+        )));
+    }
     Ok(entry)
 }
 

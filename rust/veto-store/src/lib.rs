@@ -10,6 +10,9 @@
 // atomically, and everything else calls it.
 #![allow(clippy::disallowed_methods)]
 
+pub mod crash;
+
+use crash::Point;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -21,6 +24,8 @@ fn io_err(path: &Path, what: &str, e: std::io::Error) -> Error {
 
 /// Writes `bytes` to `path` atomically: readers see the old file or the new one, whole.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let point = |at| crash::reached(at, path).map_err(|e| io_err(path, "cannot write", e));
+    point(Point::BeforeTemp)?;
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -35,16 +40,22 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
             .truncate(true)
             .open(&tmp)
             .map_err(|e| io_err(&tmp, "cannot create", e))?;
+        point(Point::TempCreated)?;
         f.write_all(bytes)
             .map_err(|e| io_err(&tmp, "cannot write", e))?;
+        point(Point::TempWritten)?;
         f.sync_all()
             .map_err(|e| io_err(&tmp, "cannot flush to disk", e))?;
+        point(Point::TempSynced)?;
         drop(f);
         fs::rename(&tmp, path).map_err(|e| io_err(path, "cannot replace", e))?;
+        point(Point::Renamed)?;
         sync_dir(dir);
+        point(Point::DirSynced)?;
         Ok(())
     })();
-    if result.is_err() {
+    // A crashed process cleans nothing up (crash points are test-only).
+    if result.is_err() && !crash::crashed() {
         let _ = fs::remove_file(&tmp);
     }
     result
@@ -53,8 +64,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Removes `path`; a file that is already gone is no error (a crash may have come between
 /// the work and the removal). `what` starts the message of any other failure.
 pub fn remove_if_present(path: &Path, what: &str) -> Result<()> {
+    crash::reached(Point::BeforeRemove, path).map_err(|e| io_err(path, what, e))?;
     match fs::remove_file(path) {
-        Ok(()) => Ok(()),
+        Ok(()) => crash::reached(Point::Removed, path).map_err(|e| io_err(path, what, e)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(io_err(path, what, e)),
     }
@@ -106,6 +118,8 @@ pub fn load_or_quarantine<T>(
         Ok(v) => Ok(Loaded::Found(v)),
         Err(problem) => {
             let moved_to = quarantine_name(path);
+            crash::reached(Point::BeforeQuarantine, path)
+                .map_err(|e| io_err(path, "cannot move the damaged file aside", e))?;
             fs::rename(path, &moved_to)
                 .map_err(|e| io_err(path, "cannot move the damaged file aside", e))?;
             Ok(Loaded::Quarantined {
