@@ -1,6 +1,8 @@
+//! The shell's view of the Rust core ([Core]) and its libveto.so implementation ([NativeCore]): the JNI facade.
 package app.veto.core
 
 import android.content.Context
+import java.lang.reflect.InvocationTargetException
 
 /**
  * The decisions the Rust core makes for the shell. Everything crossing this interface is JSON
@@ -43,10 +45,46 @@ interface Core {
      * `{"sent", "remaining", "next_attempt_at", "error"}`. Network access: never on the main thread.
      */
     fun flushReports(managedConfigJson: String, stateDir: String, nowMillis: Long): String
+
+    /**
+     * Sets the proxy [syncPolicy] and [flushReports] use from now on, process-wide:
+     * `{"url": "http://host:port", "exclude": ["host", "*.suffix"]}`, or `{}` for a direct
+     * connection (docs/contract.md). Throws [VetoException] (`bad_managed_config`) for bad JSON.
+     */
+    fun setProxy(proxyJson: String)
 }
 
-/** The [Core] backed by libveto.so; the library is loaded on first use. */
+/** The [Core] backed by libveto.so; the library is loaded on first use (see [unavailable]). */
 object NativeCore : Core {
+    @Volatile private var loadFailure: Throwable? = null
+    @Volatile private var probed = false
+
+    /**
+     * Null when libveto.so loaded; otherwise why not. The library is loaded by `VetoNative`'s
+     * initialiser, which fails with an `UnsatisfiedLinkError` (library missing, wrong ABI, a
+     * symbol not found) wrapped in `ExceptionInInitializerError` the first time and
+     * `NoClassDefFoundError` ever after: any `Throwable` here means the core is unavailable,
+     * and the app stays up to say so.
+     */
+    fun unavailable(): String? {
+        if (!probed) {
+            synchronized(this) {
+                if (!probed) {
+                    loadFailure = try {
+                        VetoNative.version()
+                        null
+                    } catch (t: Throwable) {
+                        t
+                    }
+                    probed = true
+                }
+            }
+        }
+        val failure = loadFailure ?: return null
+        val cause = generateSequence(failure) { it.cause }.last()
+        return "${cause.javaClass.simpleName}: ${cause.message ?: "no message"}"
+    }
+
     override fun evaluate(
         inventoryJson: String,
         managedConfigJson: String,
@@ -63,6 +101,27 @@ object NativeCore : Core {
 
     override fun flushReports(managedConfigJson: String, stateDir: String, nowMillis: Long): String =
         VetoNative.flushReports(managedConfigJson, stateDir, nowMillis)
+
+    /**
+     * `VetoNative.setProxy` (CONTRACTS item 2) is added to the JNI facade with the Rust export by
+     * the core's side of issue 8. Until a libveto.so with it is merged this finds the entry point
+     * by reflection (R8 keeps VetoNative's natives by name): with no entry point, a direct
+     * connection (`{}`) is what the core does anyway, and a configured proxy is reported as not
+     * applied. Once merged, replace the body by `VetoNative.setProxy(proxyJson)`.
+     */
+    override fun setProxy(proxyJson: String) {
+        val method = try {
+            VetoNative::class.java.getMethod("setProxy", String::class.java)
+        } catch (e: NoSuchMethodException) {
+            if (proxyJson.trim().removePrefix("{").removeSuffix("}").isBlank()) return
+            throw VetoException("internal", "this libveto.so cannot use a proxy (no VetoNative.setProxy); the device proxy is not applied")
+        }
+        try {
+            method.invoke(null, proxyJson)
+        } catch (e: InvocationTargetException) {
+            throw e.targetException
+        }
+    }
 
     /** Sets up HTTPS for this process (see [VetoNative.initTls]); pass the application context. */
     fun initTls(context: Context) = VetoNative.initTls(context)
