@@ -73,19 +73,7 @@ class AndroidDevicePolicy(
         val latch = CountDownLatch(1)
         val receiver = object : BroadcastReceiver() {
             override fun onReceive(c: Context, intent: Intent) {
-                val status = intent.getIntExtra(PackageInstaller.EXTRA_STATUS, PackageInstaller.STATUS_FAILURE)
-                val message = intent.getStringExtra(PackageInstaller.EXTRA_STATUS_MESSAGE)
-                result.set(
-                    when (status) {
-                        PackageInstaller.STATUS_SUCCESS -> UninstallStatus.Removed
-                        PackageInstaller.STATUS_PENDING_USER_ACTION -> {
-                            // The system's confirmation screen; the notice opens it when tapped.
-                            confirmationIntent(intent)?.let { confirmations[packageName] = it }
-                            UninstallStatus.NeedsUser("the platform asked the user to confirm removing $packageName")
-                        }
-                        else -> UninstallStatus.Failed("PackageInstaller status $status: ${message ?: "no message"}")
-                    },
-                )
+                result.set(statusOf(intent, packageName))
                 latch.countDown()
             }
         }
@@ -128,6 +116,24 @@ class AndroidDevicePolicy(
          * later run that asks again replaces the entry.
          */
         private val confirmations = ConcurrentHashMap<String, Intent>()
+
+        /**
+         * What PackageInstaller's status broadcast says about removing [packageName]. For
+         * `STATUS_PENDING_USER_ACTION` the system's confirmation screen (`EXTRA_INTENT`) is kept
+         * for the notice, which opens it when tapped.
+         */
+        fun statusOf(intent: Intent, packageName: String): UninstallStatus {
+            val status = intent.getIntExtra(PackageInstaller.EXTRA_STATUS, PackageInstaller.STATUS_FAILURE)
+            val message = intent.getStringExtra(PackageInstaller.EXTRA_STATUS_MESSAGE)
+            return when (status) {
+                PackageInstaller.STATUS_SUCCESS -> UninstallStatus.Removed
+                PackageInstaller.STATUS_PENDING_USER_ACTION -> {
+                    confirmationIntent(intent)?.let { confirmations[packageName] = it }
+                    UninstallStatus.NeedsUser("the platform asked the user to confirm removing $packageName")
+                }
+                else -> UninstallStatus.Failed("PackageInstaller status $status: ${message ?: "no message"}")
+            }
+        }
 
         /** The confirmation to open for [packageName], if the platform handed one over. */
         fun confirmationFor(packageName: String): Intent? = confirmations[packageName]

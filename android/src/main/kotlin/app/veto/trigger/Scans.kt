@@ -152,8 +152,8 @@ object Scans {
     /** The key of the state that says libveto.so could not be loaded (issue 8 item 7). */
     const val CORE_UNAVAILABLE_KEY = "core_unavailable"
 
-    /** Wires the framework implementations of every port. */
-    fun enforcementRun(app: Context): EnforcementRun {
+    /** Wires the framework implementations of every port; [clock] is the wall clock but in tests. */
+    fun enforcementRun(app: Context, clock: Clock = Clock { System.currentTimeMillis() }): EnforcementRun {
         val language = NoticeTexts.forLocale(Locale.getDefault())
         return EnforcementRun(
             core = NativeCore,
@@ -163,7 +163,7 @@ object Scans {
             devicePolicy = { caps -> AndroidDevicePolicy(app, adminFor(app, caps.isOwner)) },
             notifier = AndroidNotifier(app, language),
             keyedStates = sinkFor(app),
-            clock = Clock { System.currentTimeMillis() },
+            clock = clock,
             stateDir = stateDir(app).path,
             language = language,
             zone = ZoneId.systemDefault(),

@@ -66,10 +66,7 @@ object Framework {
                 flags = if (archived) 0 else ApplicationInfo.FLAG_INSTALLED
                 if (archived && Build.VERSION.SDK_INT >= 35) isArchived = true
             }
-            signingInfo = ReflectionHelpers.callConstructor(
-                SigningInfo::class.java,
-                ClassParameter.from(Class.forName("android.content.pm.PackageParser\$SigningDetails"), signingDetails(certificate)),
-            )
+            signingInfo = signingInfo(certificate)
             @Suppress("DEPRECATION")
             signatures = arrayOf(Signature(certificate))
         }
@@ -83,14 +80,26 @@ object Framework {
         return info
     }
 
-    /** `SigningDetails(signatures, SIGNING_BLOCK_V3)`; a hidden class whose shape differs by API level. */
-    private fun signingDetails(certificate: ByteArray): Any {
-        val cls = Class.forName("android.content.pm.PackageParser\$SigningDetails")
-        return ReflectionHelpers.callConstructor(
-            cls,
+    /**
+     * A SigningInfo whose certificate bytes are [certificate] (they need not parse: the
+     * constructor used takes the public keys as given, here none). SigningDetails is hidden and
+     * has moved between API levels, so it is found through SigningInfo's own constructor.
+     */
+    private fun signingInfo(certificate: ByteArray): SigningInfo {
+        val ctor = SigningInfo::class.java.declaredConstructors.single { c ->
+            c.parameterCount == 1 && c.parameterTypes[0].name.endsWith("SigningDetails")
+        }
+        val detailsClass = ctor.parameterTypes[0]
+        val details = ReflectionHelpers.callConstructor(
+            detailsClass,
             ClassParameter.from(Array<Signature>::class.java, arrayOf(Signature(certificate))),
             ClassParameter.from(Int::class.javaPrimitiveType, 3),
+            ClassParameter.from(android.util.ArraySet::class.java, android.util.ArraySet<java.security.PublicKey>()),
+            // The rotation history: here only the current signer, as after a first release.
+            ClassParameter.from(Array<Signature>::class.java, arrayOf(Signature(certificate))),
         )
+        ctor.isAccessible = true
+        return ctor.newInstance(details) as SigningInfo
     }
 
     /** Runs the job the system would run for [jobId] (Robolectric schedules but never runs jobs), and waits for its worker. */
