@@ -35,7 +35,16 @@ step "libveto.so for the JVM tests (host build, with the test-only panic hook)"
 cargo build -p veto-jni --features test-hooks --locked
 done_step
 
-step "Kotlin shell: compile against android-all, JUnit 5 tests, JNI round trip under -Xcheck:jni"
+step "Kotlin shell: aapt2 for the real resources (Debian package aapt)"
+# Robolectric loads the app's real manifest and resources, compiled by aapt2 (android/pom.xml).
+if ! command -v aapt2 >/dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq aapt >/dev/null
+fi
+aapt2 version
+done_step
+
+step "Kotlin shell: compile against android-all, JUnit 5 tests, Robolectric (API 35, 34, 29) with the real libveto.so, JNI under -Xcheck:jni"
 log=$(mktemp)
 status=0
 (cd android && mvn -B -ntp test -Dveto.native.dir="$CARGO_TARGET_DIR/debug") >"$log" 2>&1 || status=$?

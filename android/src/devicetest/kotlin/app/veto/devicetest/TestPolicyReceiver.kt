@@ -7,7 +7,7 @@ import android.content.ComponentName
 import android.content.Context
 import android.content.Intent
 import android.os.Bundle
-import app.veto.run.Scans
+import app.veto.trigger.Scans
 import app.veto.trigger.VetoAdminReceiver
 import org.json.JSONException
 import org.json.JSONObject

@@ -13,7 +13,8 @@ import android.provider.Settings
 /**
  * Thin by design: the text comes from [NoticeTexts]. Each app gets its own notification
  * (tagged with its package name) so a later run replaces or withdraws exactly that one.
- * Tapping an unresolved notice opens the app's settings page, where the employee can remove it.
+ * Tapping an unresolved notice opens the app's settings page, where the employee can remove it,
+ * or, for an uninstall the platform handed to the employee, the system's confirmation.
  */
 class AndroidNotifier(private val context: Context, private val language: NoticeLanguage) : Notifier {
     private val nm: NotificationManager = requireNotNull(context.getSystemService(NotificationManager::class.java)) { "no NotificationManager on this device" }
@@ -30,7 +31,10 @@ class AndroidNotifier(private val context: Context, private val language: Notice
             .setCategory(Notification.CATEGORY_STATUS)
             .setOnlyAlertOnce(true)
         if (!notice.resolved) {
-            val details = Intent(Settings.ACTION_APPLICATION_DETAILS_SETTINGS, Uri.fromParts("package", notice.packageName, null))
+            // An uninstall waiting for the employee opens the system's own confirmation;
+            // anything else the app's settings page, where the employee can remove it.
+            val confirmation = if (notice.confirm) AndroidDevicePolicy.confirmationFor(notice.packageName) else null
+            val details = (confirmation?.let(::Intent) ?: Intent(Settings.ACTION_APPLICATION_DETAILS_SETTINGS, Uri.fromParts("package", notice.packageName, null)))
                 .addFlags(Intent.FLAG_ACTIVITY_NEW_TASK)
             builder.setContentIntent(
                 PendingIntent.getActivity(

@@ -28,10 +28,35 @@ interface DevicePolicyPort {
 
     /** `setUninstallBlocked`. */
     fun setUninstallBlocked(packageName: String, blocked: Boolean)
+
+    /**
+     * `setUserControlDisabledPackages` (API 30+, owners): the employee can no longer force-stop
+     * [packages] or clear their data, and they are exempt from app standby. False when the
+     * platform is too old for it.
+     */
+    fun setUserControlDisabled(packages: List<String>): Boolean
+
+    /**
+     * `setPermissionGrantState(POST_NOTIFICATIONS, GRANTED)` for [packageName] (API 33+,
+     * owners). False when the platform is too old or refused.
+     */
+    fun grantNotifications(packageName: String): Boolean
+
+    /**
+     * `setShortSupportMessage` / `setLongSupportMessage` (owners): the system shows them in its
+     * "blocked by your IT admin" dialog when the employee taps a suspended app, and in Settings.
+     */
+    fun setSupportMessages(short: String, long: String)
 }
 
 /** Whether Veto's own uninstall could be blocked this run, and why not. */
 data class SelfProtection(val blocked: Boolean, val detail: String)
+
+/** One step of setting Veto up as the owner; [detail] says what happened. */
+data class SetupStep(val name: String, val done: Boolean, val detail: String)
+
+/** The support messages in the employee's language (`support_short`, `support_long`). */
+data class SupportMessages(val short: String, val long: String)
 
 /**
  * Executes planned actions. Every action yields exactly one [Outcome], in plan order; an action
@@ -63,6 +88,41 @@ class Executor(
         } catch (e: RuntimeException) {
             SelfProtection(false, "setUninstallBlocked failed: ${describe(e)}")
         }
+    }
+
+    /**
+     * What an owner does for itself at setup and on every run (issue 8 item 3), each step
+     * independent of the others: keep Veto from being force-stopped or cleared, grant its own
+     * notifications, and put the support messages (when given) in the employee's current
+     * language; Veto's own uninstall is blocked by [protectSelf]. Nothing
+     * for a delegate or an unprivileged Veto (those are the EMM's to grant).
+     */
+    fun setUpOwner(messages: SupportMessages?): List<SetupStep> {
+        if (!capabilities.isOwner) return emptyList()
+        val self = capabilities.selfPackage
+        return listOfNotNull(
+            step("user_control_disabled") {
+                if (port.setUserControlDisabled(listOf(self))) "force stop and clear data disabled for $self"
+                else null
+            },
+            step("notifications_granted") {
+                if (port.grantNotifications(self)) "POST_NOTIFICATIONS granted to $self" else null
+            },
+            messages?.let {
+                step("support_messages") {
+                    port.setSupportMessages(it.short, it.long)
+                    "support messages set"
+                }
+            },
+        )
+    }
+
+    /** [body] returns what it did, or null when the platform has no such call or refused. */
+    private inline fun step(name: String, body: () -> String?): SetupStep = try {
+        val done = body()
+        if (done != null) SetupStep(name, true, done) else SetupStep(name, false, "$name: not available on this Android version or refused")
+    } catch (e: RuntimeException) {
+        SetupStep(name, false, "$name failed: ${describe(e)}")
     }
 
     private fun executeOne(a: PlannedAction): Outcome = try {

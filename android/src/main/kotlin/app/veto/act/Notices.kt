@@ -12,7 +12,14 @@ import java.util.Locale
  * [resolved] marks a notice that reports a finished removal: nothing is left for the employee to
  * do, so it stays when the app is gone, while the other notices are withdrawn then.
  */
-data class Notice(val packageName: String, val title: String, val body: String, val resolved: Boolean = false)
+data class Notice(
+    val packageName: String,
+    val title: String,
+    val body: String,
+    val resolved: Boolean = false,
+    /** The platform asked the employee to confirm the removal: tapping opens its confirmation. */
+    val confirm: Boolean = false,
+)
 
 /** The port that shows notices (a notification channel on Android). */
 interface Notifier {
@@ -204,7 +211,7 @@ object NoticeTexts {
         val parts = mutableListOf(fill(language.bodies.getValue(kind)))
         action.deadline?.let { parts += language.deadline.replace("{deadline}", formatDate(it, language, zone)) }
         parts += language.footer
-        return Notice(action.packageName, fill(language.titles.getValue(kind)), parts.joinToString(" "), resolved = kind == "uninstall")
+        return Notice(action.packageName, fill(language.titles.getValue(kind)), parts.joinToString(" "), resolved = kind == "uninstall", confirm = kind == "confirm")
     }
 
     /** The deadline as a date in the employee's time zone; the raw text if it is not RFC 3339. */

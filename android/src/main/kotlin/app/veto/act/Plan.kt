@@ -19,8 +19,19 @@ data class PlannedAction(
 /** A warning the core attached to the plan. */
 data class PlanWarning(val code: String, val message: String, val packageName: String?)
 
-/** One entry of `plan.findings`, reduced to what the EMM report needs. */
-data class FindingSummary(val packageName: String, val label: String?, val status: String?, val step: String?)
+/** One entry of `plan.findings`, reduced to what the EMM report and the status screen need. */
+data class FindingSummary(
+    val packageName: String,
+    val label: String?,
+    val status: String?,
+    val step: String?,
+    /** What is due now (`action`), null when nothing new is needed. */
+    val action: String? = null,
+    /** RFC 3339: when the strongest step of the ladder applies. */
+    val deadline: String? = null,
+    /** The first matching rule's reason. */
+    val reason: String? = null,
+)
 
 /** What the shell needs from a plan. */
 data class Plan(
@@ -33,6 +44,8 @@ data class Plan(
      * the plan: docs/jni.md); empty when the core sent none.
      */
     val keyedStates: List<KeyedState> = emptyList(),
+    /** `policy.version`: the version of the policy in force; null when the plan has none. */
+    val policyVersion: Long? = null,
 ) {
     companion object {
         /**
@@ -58,7 +71,11 @@ data class Plan(
                 PlanWarning(string(o, "code", at), string(o, "message", at), optString(o, "package"))
             } ?: emptyList()
             val findings = root.optJSONArray("findings")?.mapObjects("findings") { o, at ->
-                FindingSummary(string(o, "package", at), optString(o, "label"), optString(o, "status"), optString(o, "step"))
+                val reason = (o.opt("matches") as? JSONArray)?.let { m -> (m.opt(0) as? JSONObject)?.let { optString(it, "reason") } }
+                FindingSummary(
+                    string(o, "package", at), optString(o, "label"), optString(o, "status"), optString(o, "step"),
+                    action = optString(o, "action"), deadline = optString(o, "deadline"), reason = reason,
+                )
             } ?: emptyList()
             val keyedStates = root.optJSONArray("keyed_states")?.mapObjects("keyed_states") { o, at ->
                 val severity = string(o, "severity", at)
@@ -79,6 +96,7 @@ data class Plan(
                 actions = actions,
                 warnings = warnings,
                 keyedStates = keyedStates,
+                policyVersion = (root.opt("policy") as? JSONObject)?.let { p -> (p.opt("version") as? Number)?.toLong() },
             )
         }
 

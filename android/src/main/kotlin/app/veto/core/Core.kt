@@ -1,3 +1,4 @@
+//! The shell's view of the Rust core ([Core]) and its libveto.so implementation ([NativeCore]): the JNI facade.
 package app.veto.core
 
 import android.content.Context
@@ -43,10 +44,46 @@ interface Core {
      * `{"sent", "remaining", "next_attempt_at", "error"}`. Network access: never on the main thread.
      */
     fun flushReports(managedConfigJson: String, stateDir: String, nowMillis: Long): String
+
+    /**
+     * Sets the proxy [syncPolicy] and [flushReports] use from now on, process-wide:
+     * `{"url": "http://host:port", "exclude": ["host", "*.suffix"]}`, or `{}` for a direct
+     * connection (docs/contract.md). Throws [VetoException] (`bad_managed_config`) for bad JSON.
+     */
+    fun setProxy(proxyJson: String)
 }
 
-/** The [Core] backed by libveto.so; the library is loaded on first use. */
+/** The [Core] backed by libveto.so; the library is loaded on first use (see [unavailable]). */
 object NativeCore : Core {
+    @Volatile private var loadFailure: Throwable? = null
+    @Volatile private var probed = false
+
+    /**
+     * Null when libveto.so loaded; otherwise why not. The library is loaded by `VetoNative`'s
+     * initialiser, which fails with an `UnsatisfiedLinkError` (library missing, wrong ABI, a
+     * symbol not found) wrapped in `ExceptionInInitializerError` the first time and
+     * `NoClassDefFoundError` ever after: any `Throwable` here means the core is unavailable,
+     * and the app stays up to say so.
+     */
+    fun unavailable(): String? {
+        if (!probed) {
+            synchronized(this) {
+                if (!probed) {
+                    loadFailure = try {
+                        VetoNative.version()
+                        null
+                    } catch (t: Throwable) {
+                        t
+                    }
+                    probed = true
+                }
+            }
+        }
+        val failure = loadFailure ?: return null
+        val cause = generateSequence(failure) { it.cause }.last()
+        return "${cause.javaClass.simpleName}: ${cause.message ?: "no message"}"
+    }
+
     override fun evaluate(
         inventoryJson: String,
         managedConfigJson: String,
@@ -63,6 +100,9 @@ object NativeCore : Core {
 
     override fun flushReports(managedConfigJson: String, stateDir: String, nowMillis: Long): String =
         VetoNative.flushReports(managedConfigJson, stateDir, nowMillis)
+
+    /** Routes the feed and reports through the device's proxy from now on (see [VetoNative.setProxy]). */
+    override fun setProxy(proxyJson: String) = VetoNative.setProxy(proxyJson)
 
     /** Sets up HTTPS for this process (see [VetoNative.initTls]); pass the application context. */
     fun initTls(context: Context) = VetoNative.initTls(context)

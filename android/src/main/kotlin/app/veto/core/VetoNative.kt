@@ -12,7 +12,7 @@ import android.content.Context
  */
 object VetoNative {
     init {
-        System.loadLibrary("veto")
+        NativeLibrary.load()
         init()
     }
 

@@ -28,9 +28,13 @@ class AndroidPackageSource(
     override fun installedApps(): List<InstalledApp> =
         installedPackages()
             // MATCH_UNINSTALLED_PACKAGES also returns apps removed with "keep data"; those are
-            // gone for the employee, so only installed ones (hidden apps stay installed) count.
-            .filter { info -> info.applicationInfo?.let { it.flags and ApplicationInfo.FLAG_INSTALLED != 0 } ?: false }
+            // gone for the employee, so only installed ones (hidden apps stay installed) count,
+            // and archived ones (Android 15: one tap brings them back).
+            .filter { info -> info.applicationInfo?.let { it.flags and ApplicationInfo.FLAG_INSTALLED != 0 || isArchived(it) } ?: false }
             .map(::describe)
+
+    private fun isArchived(app: ApplicationInfo): Boolean =
+        Build.VERSION.SDK_INT >= Build.VERSION_CODES.VANILLA_ICE_CREAM && app.isArchived
 
     private fun installedPackages(): List<PackageInfo> {
         // Hidden apps vanish from normal queries: MATCH_UNINSTALLED_PACKAGES keeps them visible.
@@ -41,7 +45,10 @@ class AndroidPackageSource(
             PackageManager.GET_SIGNATURES
         }
         val flags = PackageManager.MATCH_UNINSTALLED_PACKAGES or signing
-        return if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.TIRAMISU) {
+        return if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.VANILLA_ICE_CREAM) {
+            // Archived apps (API 35) are listed only when asked for.
+            pm.getInstalledPackages(PackageManager.PackageInfoFlags.of(flags.toLong() or PackageManager.MATCH_ARCHIVED_PACKAGES))
+        } else if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.TIRAMISU) {
             pm.getInstalledPackages(PackageManager.PackageInfoFlags.of(flags.toLong()))
         } else {
             @Suppress("DEPRECATION")
@@ -63,6 +70,7 @@ class AndroidPackageSource(
             hidden = canReadHidden && (guarded { dpm.isApplicationHidden(admin, name) } ?: false),
             // FLAG_SUSPENDED covers suspension by any suspender (admin, Digital Wellbeing).
             suspended = app != null && app.flags and ApplicationInfo.FLAG_SUSPENDED != 0,
+            archived = app != null && isArchived(app),
         )
     }
 

@@ -18,6 +18,11 @@ data class InstalledApp(
     val system: Boolean = false,
     val hidden: Boolean = false,
     val suspended: Boolean = false,
+    /**
+     * Archived (Android 15): the APKs are gone but the icon and data stay, and one tap restores
+     * the app. It counts as present (CONTRACTS item 3).
+     */
+    val archived: Boolean = false,
 )
 
 /** The port that lists the work profile's apps (hidden ones included). */
@@ -40,7 +45,9 @@ object Inventory {
                     .put("signing_sha256", JSONArray(app.signingSha256))
                     .put("system", app.system)
                     .put("hidden", app.hidden)
-                    .put("suspended", app.suspended),
+                    .put("suspended", app.suspended)
+                    // Sent only when true, so inventories without archived apps are unchanged.
+                    .apply { if (app.archived) put("archived", true) },
             )
         }
         return JSONObject()

@@ -49,6 +49,15 @@ class SingleFlight(
         }
     }
 
+    /**
+     * If a scan is running, marks one more scan as due (the running thread does it) and
+     * returns true; returns false, changing nothing, when none is running.
+     */
+    fun rerunIfRunning(): Boolean = synchronized(lock) {
+        if (running) again = true
+        running
+    }
+
     /** True while a scan is running (for tests and diagnostics). */
     val isRunning: Boolean get() = synchronized(lock) { running }
 }

@@ -31,6 +31,25 @@ class FakeDevicePolicy(
     override fun setUninstallBlocked(packageName: String, blocked: Boolean) {
         call("block-uninstall=$blocked", packageName)
     }
+
+    /** The owner's set-up calls, kept apart from [calls] (the actions). */
+    val setupCalls = mutableListOf<String>()
+    var supportMessages: Pair<String, String>? = null
+
+    override fun setUserControlDisabled(packages: List<String>): Boolean {
+        setupCalls += "user-control-disabled ${packages.joinToString()}"
+        return true
+    }
+
+    override fun grantNotifications(packageName: String): Boolean {
+        setupCalls += "grant-notifications $packageName"
+        return true
+    }
+
+    override fun setSupportMessages(short: String, long: String) {
+        setupCalls += "support-messages"
+        supportMessages = short to long
+    }
 }
 
 class ExecutorTest {

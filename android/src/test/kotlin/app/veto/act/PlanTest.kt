@@ -23,7 +23,10 @@ class PlanTest {
     fun `the contract example parses`() {
         val plan = Plan.parse(example)
         assertFalse(plan.compliant)
-        assertEquals(listOf(FindingSummary("com.zhiliaoapp.musically", "TikTok", "due", "suspend")), plan.findings)
+        assertEquals(
+            listOf(FindingSummary("com.zhiliaoapp.musically", "TikTok", "due", "suspend", "suspend", "2026-12-13T09:00:00Z", null)),
+            plan.findings,
+        )
         assertEquals(
             listOf(
                 PlannedAction("com.zhiliaoapp.musically", "suspend", "TikTok", "Barred", "2026-12-13T09:00:00Z"),

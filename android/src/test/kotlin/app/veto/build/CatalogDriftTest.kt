@@ -44,6 +44,20 @@ class CatalogDriftTest {
     }
 
     @Test
+    fun `the Robolectric manifest gets the minSdk and targetSdk Gradle uses`() {
+        assertEquals(
+            catalogValue("minSdk"),
+            pomValue("android.min.sdk"),
+            "$pomFile property android.min.sdk must equal [versions] minSdk in $catalogFile",
+        )
+        assertEquals(
+            catalogValue("targetSdk"),
+            pomValue("android.api"),
+            "$pomFile property android.api (the targetSdk of the merged manifest) must equal [versions] targetSdk in $catalogFile",
+        )
+    }
+
+    @Test
     fun `the framework jar is the Android release of that API level`() {
         val api = catalogValue("compileSdk").toIntOrNull()
             ?: fail("$catalogFile: [versions] compileSdk is not a number: \"${catalogValue("compileSdk")}\"")

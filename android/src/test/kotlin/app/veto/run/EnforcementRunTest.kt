@@ -55,6 +55,12 @@ class FakeCore(
         return syncStatus
     }
 
+    val proxies = mutableListOf<String>()
+    override fun setProxy(proxyJson: String) {
+        calls += "setProxy"
+        proxies += proxyJson
+    }
+
     override fun flushReports(managedConfigJson: String, stateDir: String, nowMillis: Long): String {
         calls += "flushReports"
         flushed += managedConfigJson
@@ -143,7 +149,9 @@ class EnforcementRunTest {
         assertEquals("evaluation failed (bad_managed_config): managed configuration: grace_period_days: expected an integer", report.error)
         assertEquals(emptyList<String>(), h.port.calls)
         assertEquals(emptyList<String>(), h.core.recorded)
-        assertEquals("error", h.states.single().key)
+        assertEquals(listOf("error", EnforcementRun.HEARTBEAT_KEY), h.states.map { it.key })
+        // The heartbeat goes out even when the run stops: the EMM sees Veto alive but failing.
+        assertTrue(h.states[1].message.contains("the run stopped: evaluation failed"), h.states[1].message)
     }
 
     @Test
@@ -194,7 +202,7 @@ class EnforcementRunTest {
         val h = Harness(FakeCore(plan(false, suspendTikTok)))
         val report = run(h)
         assertNull(report.error)
-        assertEquals(listOf("syncPolicy", "evaluate", "record", "keyedStates", "flushReports"), h.core.calls)
+        assertEquals(listOf("setProxy", "syncPolicy", "evaluate", "record", "keyedStates", "flushReports"), h.core.calls)
         // Every step sees the same managed configuration.
         val config = h.core.evaluated.single()[1] as String
         assertEquals(listOf(config), h.core.synced)
@@ -244,7 +252,7 @@ class EnforcementRunTest {
     fun `reports queued earlier are still sent when evaluation fails`() {
         val h = Harness(FakeCore("", evaluateError = VetoException("bad_inventory", "inventory: packages[0]: missing field")))
         val report = run(h)
-        assertEquals(listOf("syncPolicy", "evaluate", "keyedStates", "flushReports"), h.core.calls)
+        assertEquals(listOf("setProxy", "syncPolicy", "evaluate", "keyedStates", "flushReports"), h.core.calls)
         assertEquals(emptyList<String>(), h.port.calls)
         assertTrue(report.error!!.contains("bad_inventory"))
     }
@@ -257,7 +265,7 @@ class EnforcementRunTest {
         val h = Harness(FakeCore(plan), port = FakeDevicePolicy(refuse = setOf("com.zhiliaoapp.musically")))
         run(h)
         assertEquals(
-            listOf("compliance", "finding:com.zhiliaoapp.musically", "action:com.zhiliaoapp.musically"),
+            listOf("compliance", "finding:com.zhiliaoapp.musically", "action:com.zhiliaoapp.musically", EnforcementRun.HEARTBEAT_KEY),
             h.states.map { it.key },
         )
         assertEquals("Not compliant with policy version 7: 1 barred app", h.states[0].message)

@@ -71,4 +71,27 @@ class NativeRoundTripTest {
         assertNull(again.error, again.error)
         assertEquals(emptyList<Any>(), again.plan!!.actions.filter { it.packageName == "com.zhiliaoapp.musically" })
     }
+
+    @Test
+    fun `a renamed clone signed with TikTok's certificate is a finding of the real core`(@TempDir stateDir: Path) {
+        val clone = InstalledApp(
+            "com.totally.different.name", "Not TikTok", 1L, "1.0", "com.example.sideload",
+            listOf("90:41:80:3E:91:BC:B8:14:B4:B4:39:9F:B5:C8:5A:91:64:0B:75:5E:5E:8B:A7:68:13:81:4B:F4:CF:2A:B5:BA"),
+        )
+        val report = EnforcementRun(
+            core = NativeCore,
+            capabilitySource = { CapabilityFacts("app.veto", false, true, false, emptyList(), null) },
+            packages = { PackageSource { listOf(clone) } },
+            configuration = { mapOf("use_builtin_catalog" to true) },
+            devicePolicy = { FakeDevicePolicy() },
+            notifier = FakeNotifier(),
+            keyedStates = {},
+            clock = { 1_795_363_200_000L },
+            stateDir = stateDir.toString(),
+            language = NoticeTexts.ENGLISH,
+            zone = ZoneOffset.UTC,
+        ).run()
+        assertNull(report.error, report.error)
+        assertEquals(listOf("com.totally.different.name"), report.plan!!.findings.map { it.packageName })
+    }
 }

@@ -119,10 +119,15 @@ class ResourcesTest {
                 assertTrue(text.isNotBlank(), "$folder: $name is empty")
                 // aapt treats a bare ' as an error and a bare " as quoting; the texts use ’ “ ” instead.
                 assertFalse(text.contains('\'') || text.contains('"'), "$folder: $name contains a straight quote: $text")
-                assertFalse(Regex("%\\d|%[sd]").containsMatchIn(text), "$folder: $name has a format placeholder: $text")
+                // Placeholders are positional (%1${'$'}s), which aapt2 requires when there are several,
+                // and every translation has exactly the placeholders of the English text.
+                assertFalse(Regex("%[sd]").containsMatchIn(text), "$folder: $name has a non-positional placeholder: $text")
+                val placeholders = Regex("%\\d\\${'$'}s").findAll(text).map { it.value }.toSet()
+                val englishPlaceholders = Regex("%\\d\\${'$'}s").findAll(english[name] ?: "").map { it.value }.toSet()
+                assertEquals(englishPlaceholders, placeholders, "$folder: $name placeholders")
             }
             if (folder != "values") {
-                val translated = strings(folder).count { (name, text) -> name.endsWith("_description") && text != english[name] }
+                val translated = strings(folder).count { (name, text) -> name.startsWith("restriction_") && name.endsWith("_description") && text != english[name] }
                 assertEquals(expectedKeys.size, translated, "$folder: every description differs from English")
             }
         }
@@ -152,7 +157,9 @@ class ResourcesTest {
             // API 31+ refuses to install an app whose component with an intent filter leaves exported unset.
             if (hasFilter) assertTrue(c.android("exported") != null, "$name: set android:exported explicitly")
             val exported = c.android("exported")?.toBooleanStrict() ?: hasFilter
-            if (exported) {
+            // The launcher entry must be startable by the launcher; it is the only exception.
+            val launcher = c.children("category").any { it.android("name") == "android.intent.category.LAUNCHER" }
+            if (exported && !launcher) {
                 assertFalse(c.android("permission").isNullOrBlank(), "$name is exported without android:permission")
             }
         }
@@ -187,6 +194,39 @@ class ResourcesTest {
 
         val restrictionsMeta = app.children("meta-data").single { it.android("name") == "android.content.APP_RESTRICTIONS" }
         assertEquals("@xml/app_restrictions", restrictionsMeta.android("resource"))
+    }
+
+    @Test
+    fun `the manifest declares the activities, the DeviceAdminService and no registered-only broadcast`() {
+        val app = parse(manifestFile).elements("application").single()
+        val activities = app.children("activity").associateBy { it.android("name")!! }
+        fun actions(e: Element) = e.children("action").map { it.android("name") }.toSet()
+
+        val status = activities.getValue("app.veto.ui.StatusActivity")
+        assertEquals(setOf("android.intent.action.MAIN"), actions(status))
+        assertTrue(status.children("category").any { it.android("name") == "android.intent.category.LAUNCHER" })
+        for ((name, action) in listOf(
+            "app.veto.ui.ProvisioningModeActivity" to "android.app.action.GET_PROVISIONING_MODE",
+            "app.veto.ui.PolicyComplianceActivity" to "android.app.action.ADMIN_POLICY_COMPLIANCE",
+        )) {
+            val activity = activities.getValue(name)
+            assertEquals(setOf(action), actions(activity), name)
+            assertEquals("android.permission.BIND_DEVICE_ADMIN", activity.android("permission"), name)
+            assertTrue(android.app.Activity::class.java.isAssignableFrom(Class.forName(name)))
+        }
+
+        val service = app.children("service").single { it.android("name") == "app.veto.trigger.VetoAdminService" }
+        assertTrue(android.app.admin.DeviceAdminService::class.java.isAssignableFrom(Class.forName("app.veto.trigger.VetoAdminService")))
+        assertEquals("android.permission.BIND_DEVICE_ADMIN", service.android("permission"))
+        assertEquals(setOf("android.app.action.DEVICE_ADMIN_SERVICE"), actions(service))
+
+        // Sent with FLAG_RECEIVER_REGISTERED_ONLY: a manifest entry would never fire.
+        val registeredOnly = setOf(
+            "android.app.action.APPLICATION_DELEGATION_SCOPES_CHANGED",
+            "android.intent.action.APPLICATION_RESTRICTIONS_CHANGED",
+        )
+        val declared = app.children("receiver").flatMap { actions(it) }.toSet()
+        assertEquals(emptySet<String>(), declared intersect registeredOnly)
     }
 
     @Test
