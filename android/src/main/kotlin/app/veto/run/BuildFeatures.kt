@@ -1,7 +1,6 @@
 //! What this build of Veto contains: the CI APK lacks the two libraries Maven Central does not have, and must say so rather than fail silently.
 package app.veto.run
 
-import android.util.Log
 import app.veto.act.KeyedStates
 
 /**
@@ -33,8 +32,11 @@ object BuildFeatures {
     fun missing(isPresent: (String) -> Boolean = ::classPresent): List<Feature> =
         Feature.entries.filterNot { isPresent(it.className) }
 
-    /** One warning per missing feature (call once per process, e.g. from Application.onCreate). */
-    fun logMissing(isPresent: (String) -> Boolean = ::classPresent, log: (String) -> Unit = { Log.w(TAG, it) }) {
+    /**
+     * One warning per missing feature, handed to [log] (call once per process: VetoApplication
+     * passes logcat). No android.* here: run/ stays framework-free (ArchitectureTest).
+     */
+    fun logMissing(isPresent: (String) -> Boolean = ::classPresent, log: (String) -> Unit) {
         missing(isPresent).forEach { log(it.unavailable) }
     }
 
@@ -46,6 +48,4 @@ object BuildFeatures {
     } catch (e: LinkageError) {
         false
     }
-
-    private const val TAG = "Veto"
 }

@@ -10,7 +10,7 @@ import app.veto.run.BuildFeatures
 class VetoApplication : Application() {
     override fun onCreate() {
         super.onCreate()
-        BuildFeatures.logMissing()
+        BuildFeatures.logMissing { Log.w("Veto", it) }
         // Registered first: whatever happens to the core, changes still lead to a (reported) scan.
         ChangeReceiver.register(this)
         SweepJob.ensureScheduled(this)

@@ -18,6 +18,7 @@ import app.veto.observe.Role
 import app.veto.run.PolicySource
 import app.veto.run.StatusSnapshot
 import app.veto.trigger.Scans
+import app.veto.run.BuildFeatures
 import java.text.DateFormat
 import java.time.ZoneId
 import java.util.Date
@@ -74,6 +75,18 @@ class StatusActivity : Activity() {
         val unavailable = coreUnavailable ?: status.coreUnavailable
         core.visibility = if (unavailable != null) View.VISIBLE else View.GONE
         core.text = unavailable?.let { getString(R.string.status_core_unavailable, it) } ?: ""
+
+        val missing = BuildFeatures.missing()
+        val build = view<TextView>(R.id.status_build)
+        build.visibility = if (missing.isEmpty()) View.GONE else View.VISIBLE
+        build.text = missing.joinToString("\n") {
+            getString(
+                when (it) {
+                    BuildFeatures.Feature.KEYED_APP_STATES -> R.string.status_build_no_keyed_states
+                    BuildFeatures.Feature.HTTPS -> R.string.status_build_no_https
+                },
+            )
+        }
 
         view<TextView>(R.id.status_policy).text = when (val version = status.policyVersion) {
             null -> getString(R.string.status_policy_unknown)

@@ -56,12 +56,26 @@ class StatusActivityTest {
     }
 
     @Test
+    fun `a build without the verifier's Kotlin half says HTTPS is unavailable`() {
+        // The harness, like the CI APK, lacks org.rustls.platformverifier (BuildFeatures); the
+        // Robolectric classpath has a stand-in enterprise-feedback sink, so only HTTPS is missing.
+        val activity = Robolectric.buildActivity(StatusActivity::class.java).setup().get()
+        val build = activity.findViewById<TextView>(R.id.status_build)!!
+        assertEquals(View.VISIBLE, build.visibility)
+        assertEquals(
+            "This build of Veto cannot fetch the policy feed or send compliance reports (no HTTPS); it enforces the managed configuration.",
+            build.text.toString(),
+        )
+    }
+
+    @Test
     @Config(qualifiers = "nl")
     fun `it speaks Dutch on a Dutch phone`() {
         writeStatus()
         val activity = Robolectric.buildActivity(StatusActivity::class.java).setup().get()
         assertEquals("Geldend beleid: versie 7, uit de beleidsfeed van je organisatie.", activity.text(R.id.status_policy))
         assertEquals("Nu controleren", activity.findViewById<Button>(R.id.status_check_now)!!.text.toString())
+        assertTrue(activity.text(R.id.status_build).startsWith("Deze versie van Veto kan de beleidsfeed niet ophalen"))
     }
 
     @Test
