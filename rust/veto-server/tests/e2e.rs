@@ -43,20 +43,6 @@ fn assert_matches(s: &Value, e: &fleet::Expected) {
     assert_eq!(got, e.packages, "{s}");
 }
 
-fn metric(agent: &ureq::Agent, p: &Process, viewer: &str, name: &str) -> i64 {
-    let mut r = agent
-        .get(&p.url("/metrics"))
-        .header("Authorization", &format!("Bearer {viewer}"))
-        .call()
-        .unwrap();
-    let text = r.body_mut().read_to_string().unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name} ")))
-        .unwrap_or_else(|| panic!("{name} not in {text}"))
-        .parse()
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fleet_reports_through_the_real_queue_across_a_restart_and_duplicates() {
     let db = test_db().await;

@@ -339,3 +339,18 @@ pub fn https_agent(ca_der: &[u8]) -> ureq::Agent {
 pub fn path_str(p: &Path) -> &str {
     p.to_str().unwrap()
 }
+
+/// A counter from `GET /metrics`.
+pub fn metric(agent: &ureq::Agent, p: &Process, token: &str, name: &str) -> i64 {
+    let mut r = agent
+        .get(&p.url("/metrics"))
+        .header("Authorization", &format!("Bearer {token}"))
+        .call()
+        .unwrap();
+    let text = r.body_mut().read_to_string().unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} ")))
+        .unwrap_or_else(|| panic!("{name} not in {text}"))
+        .parse()
+        .unwrap()
+}
