@@ -18,8 +18,10 @@ SH
 chmod +x "$t/adb"
 export ADB="$t/adb" FAKE_ADB_TARGETS="$VETO_APK_DIR/targets"
 apk="$VETO_APK_DIR/veto-$(veto_catalog versionName)-ci-devicetest.apk"
-# The status activity row depends on the manifest: today's may have no launcher activity yet.
-if aapt2 dump badging "$apk" 2>/dev/null | grep -q '^launchable-activity:'; then launcher=PASS; else launcher=FAIL; fi
+# The status activity row depends on the manifest (a launcher activity). The badging is
+# captured first: `aapt2 ... | grep -q` under pipefail fails when grep stops reading early.
+badging="$(aapt2 dump badging "$apk" 2>/dev/null || true)"
+if grep -q '^launchable-activity:' <<<"$badging"; then launcher=PASS; else launcher=FAIL; fi
 
 passed=0
 failed=0
