@@ -43,6 +43,18 @@ impl Driver {
     fn go(&self, url: &str) {
         self.call("POST", "/url", Some(json!({"url": url})));
     }
+    /// The page's URL once it satisfies `ok`: a click starts a navigation that WebDriver may
+    /// report before it is done, so the URL is asked again for up to 10 s.
+    fn url_when(&self, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let url = self.url();
+            if ok(&url) || std::time::Instant::now() > deadline {
+                return url;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
     fn url(&self) -> String {
         let v = self.call("GET", "/url", None);
         v.as_str()
@@ -259,7 +271,8 @@ async fn the_dashboard_in_headless_chromium() {
         d.go(&server.url("/login"));
         d.type_into("#token", &viewer);
         d.click("#login");
-        assert!(d.url().ends_with("/dashboard"), "{}", d.url());
+        let url = d.url_when(|u| u.ends_with("/dashboard"));
+        assert!(url.ends_with("/dashboard"), "{url}");
         let cookies = d.call("GET", "/cookie", None);
         let session_cookie = cookies.as_array().unwrap().iter().find(|c| c["name"] == "veto_session").unwrap();
         assert_eq!(session_cookie["httpOnly"], true);
@@ -283,7 +296,8 @@ async fn the_dashboard_in_headless_chromium() {
 
         // Follow a filter: the non-compliant card.
         d.click("#hl-non_compliant");
-        assert!(d.url().contains("/dashboard/devices?status=non_compliant"), "{}", d.url());
+        let url = d.url_when(|u| u.contains("/dashboard/devices?status=non_compliant"));
+        assert!(url.contains("/dashboard/devices?status=non_compliant"), "{url}");
         let total = number(&d, "#total");
         assert_eq!(total, summary["non_compliant"].as_i64().unwrap());
         assert_eq!(d.count("table.devices tr") as i64, total + 1);
@@ -304,6 +318,10 @@ async fn the_dashboard_in_headless_chromium() {
 
         // A device's history, the census, Dutch.
         d.click("table.devices tr:nth-child(2) td a");
+        let started = Instant::now();
+        while d.count("#history tr") <= 5 && started.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
         assert!(d.count("#history tr") > 5);
         d.go(&server.url("/dashboard?lang=nl"));
         assert!(d.source().contains("Voldoet niet"));
@@ -311,7 +329,8 @@ async fn the_dashboard_in_headless_chromium() {
 
         // Sign out: the session is gone.
         d.click("#logout");
-        assert!(d.url().ends_with("/login"), "{}", d.url());
+        let url = d.url_when(|u| u.ends_with("/login"));
+        assert!(url.ends_with("/login"), "{url}");
         d.go(&server.url("/dashboard"));
         assert!(d.url().ends_with("/login"), "{}", d.url());
         d.call("DELETE", "", None);
