@@ -34,6 +34,8 @@ pub fn names_a_place(rest: &str) -> bool {
         || (rest.contains("(line ") && rest.contains(", column "))
         || rest.contains('`')
         || starts_with_path(rest)
+        // The key itself, as written (any characters): `allo-: unknown key; did you mean …`.
+        || rest.contains(": unknown key")
 }
 
 /// `version: `, `rules[0].id: `, `packages.com.a.first_seen: `: a field name, then a dot,
