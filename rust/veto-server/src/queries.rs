@@ -270,6 +270,30 @@ fn filtered(f: &DeviceFilter, select: &str, now: i64, stale_before: i64) -> Sql 
     sql
 }
 
+/// The columns [`device_row`] reads, in its order (`devices` aliased as `d`).
+const DEVICE_COLUMNS: &str = "d.device_id, d.unit, d.compliant, d.findings, d.evaluated_at, \
+     d.last_seen, d.earliest_deadline, d.policy_version, d.veto_version";
+
+/// One device from a row that starts with [`DEVICE_COLUMNS`]; its packages are attached later.
+fn device_row(r: &AnyRow, now: i64, stale_before: i64) -> Res<DeviceRow> {
+    let earliest: Option<i64> = r.try_get(6)?;
+    let last_seen: i64 = r.try_get(5)?;
+    Ok(DeviceRow {
+        device_id: r.try_get(0)?,
+        unit: r.try_get(1)?,
+        compliant: r.try_get::<i64, _>(2)? == 1,
+        findings: r.try_get(3)?,
+        packages: Vec::new(),
+        evaluated_at: crate::clock::rfc3339(r.try_get(4)?),
+        last_seen: crate::clock::rfc3339(last_seen),
+        stale: last_seen < stale_before,
+        past_deadline: earliest.is_some_and(|d| d < now),
+        earliest_deadline: earliest.map(crate::clock::rfc3339),
+        policy_version: r.try_get(7)?,
+        veto_version: r.try_get(8)?,
+    })
+}
+
 /// A page of devices (`limit` None: all, for CSV).
 pub async fn devices(
     db: &Db,
@@ -283,37 +307,16 @@ pub async fn devices(
         .fetch_all(db)
         .await?[0]
         .try_get(0)?;
-    let mut sql = filtered(
-        f,
-        "SELECT d.device_id, d.unit, d.compliant, d.findings, d.evaluated_at, d.last_seen, \
-         d.earliest_deadline, d.policy_version, d.veto_version",
-        now,
-        stale_before,
-    );
+    let mut sql = filtered(f, &format!("SELECT {DEVICE_COLUMNS}"), now, stale_before);
     sql.push(" ORDER BY d.device_id");
     if let Some(limit) = limit {
         sql.push(" LIMIT ").int(limit).push(" OFFSET ").int(offset);
     }
     let rows = sql.fetch_all(db).await?;
-    let mut devices = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let earliest: Option<i64> = r.try_get(6)?;
-        let last_seen: i64 = r.try_get(5)?;
-        devices.push(DeviceRow {
-            device_id: r.try_get(0)?,
-            unit: r.try_get(1)?,
-            compliant: r.try_get::<i64, _>(2)? == 1,
-            findings: r.try_get(3)?,
-            packages: Vec::new(),
-            evaluated_at: crate::clock::rfc3339(r.try_get(4)?),
-            last_seen: crate::clock::rfc3339(last_seen),
-            stale: last_seen < stale_before,
-            past_deadline: earliest.is_some_and(|d| d < now),
-            earliest_deadline: earliest.map(crate::clock::rfc3339),
-            policy_version: r.try_get(7)?,
-            veto_version: r.try_get(8)?,
-        });
-    }
+    let mut devices = rows
+        .iter()
+        .map(|r| device_row(r, now, stale_before))
+        .collect::<Res<Vec<_>>>()?;
     attach_packages(db, &mut devices, limit.is_none()).await?;
     Ok(DevicePage { total, devices })
 }
@@ -427,33 +430,17 @@ pub async fn device(
     now: i64,
     stale_before: i64,
 ) -> Res<Option<DeviceDetail>> {
-    let mut sql = Sql::new(
-        "SELECT d.device_id, d.unit, d.compliant, d.findings, d.evaluated_at, d.last_seen, \
-         d.earliest_deadline, d.policy_version, d.veto_version, d.report_id FROM devices d WHERE d.device_id = ",
-    );
+    let mut sql = Sql::new(&format!(
+        "SELECT {DEVICE_COLUMNS}, d.report_id FROM devices d WHERE d.device_id = "
+    ));
     sql.text(id);
     unit_clause(&mut sql, "d.unit", unit);
     let rows = sql.fetch_all(db).await?;
     let Some(r) = rows.first() else {
         return Ok(None);
     };
-    let earliest: Option<i64> = r.try_get(6)?;
-    let last_seen: i64 = r.try_get(5)?;
     let current_id: String = r.try_get(9)?;
-    let mut device = DeviceRow {
-        device_id: r.try_get(0)?,
-        unit: r.try_get(1)?,
-        compliant: r.try_get::<i64, _>(2)? == 1,
-        findings: r.try_get(3)?,
-        packages: Vec::new(),
-        evaluated_at: crate::clock::rfc3339(r.try_get(4)?),
-        last_seen: crate::clock::rfc3339(last_seen),
-        stale: last_seen < stale_before,
-        past_deadline: earliest.is_some_and(|d| d < now),
-        earliest_deadline: earliest.map(crate::clock::rfc3339),
-        policy_version: r.try_get(7)?,
-        veto_version: r.try_get(8)?,
-    };
+    let mut device = device_row(r, now, stale_before)?;
     let mut sql = Sql::new("SELECT package, label, state, status, deadline, first_seen, present FROM findings WHERE device_id = ");
     sql.text(id).push(" ORDER BY present DESC, package");
     let mut finding_details = Vec::new();

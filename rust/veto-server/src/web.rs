@@ -247,6 +247,17 @@ fn with_cookie(mut response: Response, cookie: Option<HeaderValue>) -> Response 
     response
 }
 
+/// The unit a page shows: `?unit=` when given and not empty, within what the caller's token
+/// may see (a unit token always sees its own unit).
+fn unit_in_scope(s: &Session, params: &HashMap<String, String>) -> String {
+    s.caller.scope(
+        params
+            .get("unit")
+            .map(String::as_str)
+            .filter(|u| !u.is_empty()),
+    )
+}
+
 /// The session, or a redirect to the sign-in page.
 async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Session, Response> {
     match session(state, headers).await {
@@ -437,12 +448,7 @@ async fn overview(
         Err(r) => return r,
     };
     let (lang, lang_cookie) = language(&state, &headers, &params);
-    let unit = s.caller.scope(
-        params
-            .get("unit")
-            .map(String::as_str)
-            .filter(|u| !u.is_empty()),
-    );
+    let unit = unit_in_scope(&s, &params);
     let (now, stale_before) = (state.now(), state.stale_before());
     let summary = match queries::summary(&state.db, &unit, now, stale_before).await {
         Ok(x) => x,
@@ -915,12 +921,7 @@ async fn census_page(
         Err(r) => return r,
     };
     let (lang, lang_cookie) = language(&state, &headers, &params);
-    let unit = s.caller.scope(
-        params
-            .get("unit")
-            .map(String::as_str)
-            .filter(|u| !u.is_empty()),
-    );
+    let unit = unit_in_scope(&s, &params);
     let policy = match crate::api::hosted_policy(&state).await {
         Ok(p) => p,
         Err(e) => return db_page(e),
