@@ -16,15 +16,7 @@ use std::time::{Duration, Instant};
 async fn every_acknowledged_report_survives_a_kill() {
     let db = test_db().await;
     let certs = certs();
-    let ingest = cli(
-        &["token", "add", "--role", "ingest", "--unit", "u"],
-        &db.url,
-    )
-    .trim()
-    .to_string();
-    let viewer = cli(&["token", "add", "--role", "viewer"], &db.url)
-        .trim()
-        .to_string();
+    let (ingest, viewer) = ingest_and_viewer_tokens(&db.url, "u");
     let ca = certs.ca_der.clone();
     let db_url = db.url.clone();
     let acked = tokio::task::spawn_blocking(move || {

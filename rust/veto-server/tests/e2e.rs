@@ -47,15 +47,7 @@ fn assert_matches(s: &Value, e: &fleet::Expected) {
 async fn a_fleet_reports_through_the_real_queue_across_a_restart_and_duplicates() {
     let db = test_db().await;
     let certs = certs();
-    let ingest = cli(
-        &["token", "add", "--role", "ingest", "--unit", "amsterdam"],
-        &db.url,
-    )
-    .trim()
-    .to_string();
-    let viewer = cli(&["token", "add", "--role", "viewer"], &db.url)
-        .trim()
-        .to_string();
+    let (ingest, viewer) = ingest_and_viewer_tokens(&db.url, "amsterdam");
     let root = tempfile::tempdir().unwrap();
     let ca = certs.ca_der.clone();
     let db_url = db.url.clone();

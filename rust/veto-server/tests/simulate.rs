@@ -132,15 +132,7 @@ fn sum(rows: &[Value], field: &str) -> i64 {
 async fn veto_simulate_matches_the_summary_across_a_restart_and_duplicates() {
     let db = test_db().await;
     let certs = certs();
-    let ingest = cli(
-        &["token", "add", "--role", "ingest", "--unit", "sim"],
-        &db.url,
-    )
-    .trim()
-    .to_string();
-    let viewer = cli(&["token", "add", "--role", "viewer"], &db.url)
-        .trim()
-        .to_string();
+    let (ingest, viewer) = ingest_and_viewer_tokens(&db.url, "sim");
     let work = tempfile::tempdir().unwrap();
     let state_root = work.path().join("fleet");
     let ca_file = certs.dir.path().join("tls/ca.pem");

@@ -246,6 +246,21 @@ impl Certs {
     }
 }
 
+/// A new ingest token for `unit` and a new organisation-wide viewer token, made with
+/// `veto-server token add` as an administrator would.
+pub fn ingest_and_viewer_tokens(database: &str, unit: &str) -> (String, String) {
+    let ingest = cli(
+        &["token", "add", "--role", "ingest", "--unit", unit],
+        database,
+    )
+    .trim()
+    .to_string();
+    let viewer = cli(&["token", "add", "--role", "viewer"], database)
+        .trim()
+        .to_string();
+    (ingest, viewer)
+}
+
 /// Runs a `veto-server` subcommand and returns its stdout.
 pub fn cli(args: &[&str], database: &str) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_veto-server"))
