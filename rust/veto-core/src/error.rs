@@ -153,7 +153,7 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
         }
     }
     let de = &mut serde_json::Deserializer::from_str(json);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         // Where the parser could not tell the field (a syntax error), the path ends in
         // `?` segments: they say nothing, so drop them and keep the line and column.
         let path = e.path().to_string().replace(".?", "");
@@ -172,7 +172,21 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
             format!("{what}: {path}: {detail}{at}")
         };
         Error::new(kind, message)
-    })
+    })?;
+    // One document per file or body: what follows it (a second document, the tail of an
+    // interrupted write, junk) is refused, not silently ignored. Found by the server_ingest
+    // fuzz target (docs/reliability.md).
+    de.end().map_err(|e| {
+        Error::new(
+            kind,
+            format!(
+                "{what}: unexpected characters after the document (line {}, column {})",
+                e.line(),
+                e.column()
+            ),
+        )
+    })?;
+    Ok(value)
 }
 
 /// serde_json appends " at line L column C" to its messages; the path says more.
@@ -219,6 +233,25 @@ mod tests {
         let err = parse_json::<Doc>("{\n  \"items\": [,]}", ErrorKind::BadInventory, "inventory")
             .unwrap_err();
         assert!(err.message().contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn anything_after_the_document_is_refused_with_where_it_starts() {
+        let err = parse_json::<Doc>(
+            "{\"items\":[]}\n{\"items\":[]}",
+            ErrorKind::BadInventory,
+            "inventory",
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::BadInventory);
+        assert_eq!(
+            err.message(),
+            "inventory: unexpected characters after the document (line 2, column 1)"
+        );
+        // Whitespace after the document is not "characters after it".
+        assert!(
+            parse_json::<Doc>("{\"items\":[]}\n \t\r\n", ErrorKind::BadPolicy, "policy").is_ok()
+        );
     }
 
     #[test]

@@ -228,6 +228,36 @@ async fn bad_requests_name_the_problem() {
     );
 }
 
+/// Found by the server_ingest fuzz target (docs/reliability.md): a body with more after the
+/// report (here the tail of another one, as a botched retry or proxy could send) was accepted
+/// and stored, and the device page then showed no report at all.
+#[tokio::test]
+async fn a_report_with_anything_after_it_is_refused_and_not_stored() {
+    let app = app().await;
+    let ingest = app.token("ingest", Some("north")).await;
+    let viewer = app.token("viewer", None).await;
+    let good = report("r1", "d1", T0, vec![]).to_string();
+    let body = format!("{good}reated_at\": \"2026-11-22T16:00:05Z\"}}");
+    let a = app
+        .request("POST", "/v1/reports", Some(&ingest), &[], body)
+        .await;
+    assert_eq!(a.status, 400);
+    assert_eq!(
+        a.error(),
+        format!(
+            "report: unexpected characters after the document (line 1, column {})",
+            good.len() + 1
+        )
+    );
+    assert_eq!(app.get("/v1/devices/d1", &viewer).await.status, 404);
+    // The same report alone is accepted: only what followed it was wrong.
+    let a = app
+        .request("POST", "/v1/reports", Some(&ingest), &[], good)
+        .await;
+    assert_eq!(a.status, 201, "{}", a.body);
+    assert_eq!(app.get("/v1/devices/d1", &viewer).await.status, 200);
+}
+
 #[tokio::test]
 async fn too_many_requests_from_one_token_get_429() {
     let app = app_with(|c| {
