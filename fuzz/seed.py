@@ -51,6 +51,36 @@ queued = {"format": "veto-queued-report/1", "report_id": "r1", "created_at": "20
           "dropped_reports": 1, "body": json.dumps({"report_id": "r1", "compliant": False})}
 put("report_queue", json.dumps(queued, indent=2))
 
+# Report bodies as phones send them to veto-server (docs/reporting.md): a compliant one, one
+# with findings, reversals, warnings and feed status, and one with the inventory.
+report = {"format": "veto-report/1", "report_id": "5b0c8a4e-2f1d-4c7a-9a51-0d6f1e2b3c4d",
+          "device_id": "amsterdam-0042", "veto_version": "0.1.0",
+          "created_at": "2026-11-22T16:00:05Z", "evaluated_at": "2026-11-22T16:00:00Z",
+          "policy": {"version": 7, "mode": "denylist", "expires": None}, "compliant": True,
+          "counts": {"findings": 0, "due": 0, "enforced": 0, "failed": 0, "reported": 0,
+                     "reversals": 0, "warnings": 0},
+          "findings": [], "reversals": [], "warnings": [], "feed": None, "dropped_reports": 0}
+put("server_ingest", json.dumps(report))
+finding = {"package": "com.zhiliaoapp.musically", "label": "TikTok",
+           "rules": ["tiktok", "tiktok-signer"], "step": "suspend", "action": "suspend",
+           "status": "due", "in_effect": ["warn"], "first_seen": "2026-11-01T09:00:00Z",
+           "deadline": "2026-12-13T09:00:00Z", "degraded": False}
+enforced = dict(finding, package="com.ss.android.ugc.trill", status="enforced",
+                in_effect=["warn", "suspend", "hide"], step="hide", action=None, archived=True)
+report_only = dict(finding, package="com.lemon.lvoverseas", status="reported", action=None,
+                   in_effect=[], label=None)
+put("server_ingest", json.dumps(dict(
+    report, report_id="r-findings", compliant=False, findings=[finding, enforced, report_only],
+    counts={"findings": 3, "due": 1, "enforced": 1, "failed": 0, "reported": 1,
+            "reversals": 1, "warnings": 1},
+    reversals=[{"package": "com.a", "action": "unsuspend", "why": "no rule matches it any more"}],
+    warnings=[{"code": "policy_expired", "message": "the policy expired"}],
+    feed={"version": 7, "error": None, "checked_at": "2026-11-22T15:45:00Z"},
+    dropped_reports=2), indent=2))
+put("server_ingest", json.dumps(dict(
+    report, report_id="r-inventory",
+    inventory=json.loads(fx("sample-inventory.json"))["packages"])))
+
 # Signed envelopes with the fuzz test key (secret seed 0x11 repeated, the same as
 # veto_fuzz::feed_secret_key): feed replies, tamper inputs, and the stored last good file a
 # sync writes. Signing needs python3-cryptography; without it these seeds are skipped.
