@@ -8,10 +8,8 @@
 //! - no grace period restarts (first-seen times survive);
 //! - no report is sent twice under two ids, and every queued report is sent.
 //!
-//! The points come from veto-store's test-only `crash-points` feature. A power cut is
-//! modelled at each point by what the disk may lose there: the contents of a temporary
-//! file not yet fsynced, a rename whose directory was not yet fsynced, a removal not yet
-//! made durable by a later directory fsync.
+//! The points and the harness (`at_every_point`, with a killed process and a power cut at
+//! each) come from veto-store's test-only `crash-points` feature.
 
 // Test code: a failed unwrap is a failed test; tests write and damage files on purpose.
 #![allow(clippy::unwrap_used, clippy::disallowed_methods)]
@@ -21,8 +19,6 @@ mod common;
 use common::{Reply, TestServer};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::rc::Rc;
 use veto_core::config::Settings;
 use veto_core::policy::Policy;
 use veto_core::state::{Outcome, OutcomeResult, Outcomes};
@@ -30,6 +26,7 @@ use veto_core::time::{Timestamp, DAY_MS};
 use veto_core::{evaluate, Action, Capabilities, CompiledPolicy, Inventory, Package, State};
 use veto_net::feed::{last_good, sign_policy, sync_policy, LAST_GOOD_FILE};
 use veto_net::queue::ReportQueue;
+use veto_store::crash::harness::{assert_nothing_quarantined, at_every_point};
 use veto_store::crash::{self, Point};
 use veto_store::{load_or_quarantine, write_atomic, Loaded, StateStore};
 
@@ -38,153 +35,6 @@ const TIKTOK: &str = "com.zhiliaoapp.musically";
 
 fn day(n: i64) -> Timestamp {
     Timestamp::from_millis(T0 + n * DAY_MS)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// The process is killed: what it wrote is in the page cache and survives.
-    Kill,
-    /// The power fails: what was not yet made durable is lost.
-    PowerCut,
-}
-
-/// Where one run crashed; printed (Debug) in every assertion message.
-#[derive(Debug, Clone)]
-#[allow(dead_code)] // The fields are read through Debug only.
-struct Crash {
-    index: usize,
-    point: Point,
-    file: String,
-    mode: Mode,
-}
-
-#[derive(Default)]
-struct Tracker {
-    events: Vec<(Point, PathBuf)>,
-    /// Contents of each target before its write began (`None`: it did not exist).
-    before_write: BTreeMap<PathBuf, Option<Vec<u8>>>,
-    /// Removed files whose removal no directory fsync has made durable yet.
-    unsynced_removals: Vec<(PathBuf, Vec<u8>)>,
-}
-
-fn temp_of(path: &Path) -> PathBuf {
-    let name = path.file_name().unwrap().to_str().unwrap();
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
-}
-
-/// Installs a hook that records every point and crashes at `crash_at` (never if `None`),
-/// first changing the disk as `mode` says the crash would leave it.
-fn install(crash_at: Option<(usize, Mode)>) -> Rc<RefCell<Tracker>> {
-    let tracker = Rc::new(RefCell::new(Tracker::default()));
-    let t = tracker.clone();
-    crash::set_hook(Box::new(move |point, path| {
-        let mut t = t.borrow_mut();
-        let index = t.events.len();
-        t.events.push((point, path.to_path_buf()));
-        match point {
-            Point::BeforeTemp => {
-                let old = std::fs::read(path).ok();
-                t.before_write.insert(path.to_path_buf(), old);
-            }
-            Point::BeforeRemove => {
-                if let Ok(bytes) = std::fs::read(path) {
-                    t.unsynced_removals.push((path.to_path_buf(), bytes));
-                }
-            }
-            Point::DirSynced => {
-                let dir = path.parent().unwrap().to_path_buf();
-                t.unsynced_removals
-                    .retain(|(p, _)| p.parent() != Some(dir.as_path()));
-            }
-            _ => {}
-        }
-        let Some((at, mode)) = crash_at else {
-            return false;
-        };
-        if index != at {
-            return false;
-        }
-        if mode == Mode::PowerCut {
-            match point {
-                // Written but not fsynced: the temporary file may be empty after reboot.
-                Point::TempCreated | Point::TempWritten => {
-                    std::fs::write(temp_of(path), b"").unwrap();
-                }
-                // Renamed but the directory not fsynced: the rename may be undone.
-                Point::Renamed => {
-                    std::fs::rename(path, temp_of(path)).unwrap();
-                    if let Some(Some(old)) = t.before_write.get(path) {
-                        std::fs::write(path, old).unwrap();
-                    }
-                }
-                _ => {}
-            }
-            // Removals not yet made durable come back.
-            for (p, bytes) in &t.unsynced_removals {
-                std::fs::write(p, bytes).unwrap();
-            }
-        }
-        true
-    }));
-    tracker
-}
-
-/// Runs `op` once to learn its points, then, for every point and both modes, on a fresh
-/// `setup`: runs `op` with a crash there, restarts, and hands the context and the crash to
-/// `check`. Returns how many crashes were checked.
-fn at_every_point<C>(setup: impl Fn() -> C, op: impl Fn(&C), check: impl Fn(&C, &Crash)) -> usize {
-    let ctx = setup();
-    let tracker = install(None);
-    op(&ctx);
-    crash::restart();
-    let events = tracker.borrow().events.clone();
-    assert!(!events.is_empty(), "the operation wrote nothing");
-    let mut checked = 0;
-    for (index, (point, path)) in events.iter().enumerate() {
-        for mode in [Mode::Kill, Mode::PowerCut] {
-            let ctx = setup();
-            let tracker = install(Some((index, mode)));
-            op(&ctx);
-            assert!(
-                crash::crashed(),
-                "run {index} did not reach its crash point"
-            );
-            crash::restart();
-            drop(tracker);
-            let crash = Crash {
-                index,
-                point: *point,
-                file: path.file_name().unwrap().to_string_lossy().into_owned(),
-                mode,
-            };
-            check(&ctx, &crash);
-            checked += 1;
-        }
-    }
-    checked
-}
-
-/// No file was moved aside as damaged.
-fn assert_nothing_quarantined(dir: &Path, crash: &Crash) {
-    for entry in walk(dir) {
-        assert!(
-            !entry.to_string_lossy().contains(".corrupt-"),
-            "{crash:?}: {} was quarantined",
-            entry.display()
-        );
-    }
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        }
-        out.push(p);
-    }
-    out
 }
 
 // ---- the state ---------------------------------------------------------------------

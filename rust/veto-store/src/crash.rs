@@ -81,6 +81,9 @@ mod hook {
 pub use hook::{crashed, restart, set_hook, Hook};
 
 #[cfg(feature = "crash-points")]
+pub mod harness;
+
+#[cfg(feature = "crash-points")]
 pub(crate) use hook::reached;
 
 /// Without the feature: nothing, compiled away.

@@ -22,6 +22,17 @@ fn io_err(path: &Path, what: &str, e: std::io::Error) -> Error {
     Error::new(ErrorKind::Io, format!("{}: {what}: {e}", path.display()))
 }
 
+/// The temporary file a write of `path` goes through: hidden, in the same directory (so
+/// the rename is atomic), named by process.
+pub(crate) fn temp_path(path: &Path) -> PathBuf {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    dir.join(format!(".{name}.tmp-{}", std::process::id()))
+}
+
 /// Writes `bytes` to `path` atomically: readers see the old file or the new one, whole.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let point = |at| crash::reached(at, path).map_err(|e| io_err(path, "cannot write", e));
@@ -31,8 +42,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(|e| io_err(dir, "cannot create the directory", e))?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let tmp = temp_path(path);
     let result = (|| {
         let mut f = OpenOptions::new()
             .write(true)
