@@ -11,7 +11,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use veto_core::codes::REPORT_NOT_QUEUED;
-use veto_core::report::{apply_outcomes, compliance_summary, worth_reporting, FeedStatus};
+use veto_core::report::{
+    apply_outcomes, compliance_summary, report_summary, worth_reporting, FeedStatus, Report,
+};
 use veto_core::{
     Error, ErrorKind, Inventory, Outcomes, Plan, Result, Settings, Timestamp, Warning,
 };
@@ -141,6 +143,17 @@ fn queue(outcomes: &Outcomes, state_dir: &Path, now: Timestamp) -> Result<Option
         Loaded::Found(last) => Some(last),
         Loaded::Missing | Loaded::Quarantined { .. } => None,
     };
+    // A crash between queueing a report and recording it here leaves the record behind the
+    // queue: the newest queued report then stands for the last one (same summary, same
+    // time), so that the next run does not queue the same picture again under a new id.
+    let last = match (last, newest_queued(state_dir)?) {
+        (Some(last), Some(queued)) if queued.at.millis() <= last.at.millis() => Some(last),
+        (_, Some(queued)) => {
+            write_last(&last_path, &queued)?;
+            Some(queued)
+        }
+        (last, None) => last,
+    };
     if !worth_reporting(last.as_ref().map(|l| (&l.summary, l.at)), &summary, now) {
         remove_if_present(&path, "cannot remove it")?;
         return Ok(None);
@@ -164,12 +177,32 @@ fn queue(outcomes: &Outcomes, state_dir: &Path, now: Timestamp) -> Result<Option
         state_dir,
         now,
     )?;
-    let record = LastReported { summary, at: now };
-    let json = serde_json::to_string(&record)
-        .map_err(|e| Error::new(ErrorKind::Internal, format!("{LAST_REPORTED_FILE}: {e}")))?;
-    write_atomic(&last_path, json.as_bytes())?;
+    write_last(&last_path, &LastReported { summary, at: now })?;
     // Queued first, removed second: a crash in between queues a second report of the same
     // plan rather than none.
     remove_if_present(&path, "cannot remove it")?;
     Ok(queued)
+}
+
+fn write_last(path: &Path, record: &LastReported) -> Result<()> {
+    let json = serde_json::to_string(record)
+        .map_err(|e| Error::new(ErrorKind::Internal, format!("{LAST_REPORTED_FILE}: {e}")))?;
+    write_atomic(path, json.as_bytes())
+}
+
+/// The newest report still in the queue, as a record of the last report (its summary and
+/// when it was queued). A queued body that does not read as a report is skipped: it only
+/// costs one extra report.
+fn newest_queued(state_dir: &Path) -> Result<Option<LastReported>> {
+    let entries = veto_net::queue::ReportQueue::new(state_dir).entries()?;
+    Ok(entries
+        .iter()
+        .filter_map(|e| {
+            let report = Report::from_json(&e.body).ok()?;
+            Some(LastReported {
+                summary: report_summary(&report),
+                at: e.created_at,
+            })
+        })
+        .max_by_key(|l| l.at.millis()))
 }

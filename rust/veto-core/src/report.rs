@@ -240,22 +240,51 @@ impl Evaluation {
 /// The part of a plan a report's reader cares about: if it is unchanged, a new report says
 /// nothing new.
 pub fn compliance_summary(plan: &Plan) -> serde_json::Value {
-    let findings: Vec<serde_json::Value> = plan
-        .findings
-        .iter()
-        .map(|f| serde_json::json!([f.package, f.rules, f.step, f.status, f.in_effect]))
-        .collect();
-    let reversals: Vec<(&str, Action)> = plan
-        .reversals
+    summary_of(
+        plan.policy.version,
+        plan.compliant,
+        plan.findings
+            .iter()
+            .map(|f| serde_json::json!([f.package, f.rules, f.step, f.status, f.in_effect])),
+        &plan.reversals,
+        &plan.warnings,
+    )
+}
+
+/// The same summary read from a report already built: equal to [`compliance_summary`] of
+/// the plan it was built from, so a report found in the queue after a crash tells whether
+/// the next one would say anything new.
+pub fn report_summary(report: &Report) -> serde_json::Value {
+    summary_of(
+        report.policy.version,
+        report.compliant,
+        report
+            .findings
+            .iter()
+            .map(|f| serde_json::json!([f.package, f.rules, f.step, f.status, f.in_effect])),
+        &report.reversals,
+        &report.warnings,
+    )
+}
+
+fn summary_of(
+    policy: u64,
+    compliant: bool,
+    findings: impl Iterator<Item = serde_json::Value>,
+    reversals: &[Reversal],
+    warnings: &[Warning],
+) -> serde_json::Value {
+    let findings: Vec<serde_json::Value> = findings.collect();
+    let reversals: Vec<(&str, Action)> = reversals
         .iter()
         .map(|r| (r.package.as_str(), r.action))
         .collect();
-    let mut warnings: Vec<&str> = plan.warnings.iter().map(|w| w.code.as_str()).collect();
+    let mut warnings: Vec<&str> = warnings.iter().map(|w| w.code.as_str()).collect();
     warnings.sort_unstable();
     warnings.dedup();
     serde_json::json!({
-        "policy": plan.policy.version,
-        "compliant": plan.compliant,
+        "policy": policy,
+        "compliant": compliant,
         "findings": findings,
         "reversals": reversals,
         "warnings": warnings,

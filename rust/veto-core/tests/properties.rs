@@ -5,6 +5,7 @@
 //! - no planned action exceeds what the capabilities allow;
 //! - reversals only undo what Veto itself recorded as done;
 //! - once a scan's outcomes are recorded, evaluating again at the same time plans nothing new;
+//! - a report's summary, read back from its JSON, is its plan's;
 //! - the indexed matcher finds exactly what a plain loop over every rule finds, and the
 //!   engine's findings are exactly the reference's.
 //!
@@ -18,6 +19,9 @@ use proptest::prelude::*;
 use std::collections::BTreeSet;
 use veto_core::policy::{AllowEntry, Matcher, Rule, Step};
 use veto_core::protect::BUILTIN_PROTECTED;
+use veto_core::report::{
+    apply_outcomes, build_report, compliance_summary, report_summary, Report, ReportInput,
+};
 use veto_core::state::{Outcome, OutcomeResult};
 use veto_core::time::DAY_MS;
 use veto_core::{
@@ -348,6 +352,23 @@ proptest! {
                     .collect(),
             };
             state.record(&outcomes, now);
+
+            // A report says what its plan says: read back from its JSON, its summary is the
+            // plan's (the agent compares them when it finds a queued report after a crash).
+            let mut reported = plan.clone();
+            apply_outcomes(&mut reported, &outcomes);
+            let report = build_report(&reported, &ReportInput {
+                report_id: "r",
+                device_id: "d",
+                veto_version: "0",
+                created_at: now,
+                dropped_reports: 0,
+                feed: None,
+                inventory: None,
+            });
+            let back = Report::from_json(&report.to_json()).unwrap();
+            prop_assert_eq!(report_summary(&back), compliance_summary(&reported));
+
             let failed_reversals: BTreeSet<(String, Action)> = outcomes
                 .outcomes
                 .iter()
