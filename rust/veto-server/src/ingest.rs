@@ -49,6 +49,21 @@ pub fn check(body: &[u8], idempotency_key: Option<&str>) -> Result<Report, Strin
     let text =
         std::str::from_utf8(body).map_err(|_| "report: the body is not UTF-8".to_string())?;
     let report = Report::from_json(text).map_err(|e| e.message().to_string())?;
+    // The body is kept as sent and read back as JSON for the device page and the API: what
+    // the report reader skips (a field it does not know) must read as JSON too. A number
+    // out of range there was stored and then showed as no report (found by the
+    // server_ingest fuzz target).
+    if let Err(e) = serde_json::from_str::<serde_json::Value>(text) {
+        let detail = e.to_string();
+        let detail = detail
+            .rsplit_once(" at line ")
+            .map_or(detail.as_str(), |(d, _)| d);
+        return Err(format!(
+            "report: {detail} (line {}, column {})",
+            e.line(),
+            e.column()
+        ));
+    }
     if report.format != FORMAT {
         return Err(format!(
             "format: expected \"{FORMAT}\", found \"{}\"",
@@ -529,6 +544,15 @@ mod tests {
         assert_eq!(
             check(b"\xff", None).unwrap_err(),
             "report: the body is not UTF-8"
+        );
+        // A field the report reader skips must still be JSON the server can read back.
+        let bad = REPORT.replace(
+            "\"dropped_reports\":0",
+            "\"dropped_reports\":0,\"x\":56e02190",
+        );
+        assert_eq!(
+            check(bad.as_bytes(), None).unwrap_err(),
+            "report: number out of range (line 5, column 93)"
         );
     }
 }
