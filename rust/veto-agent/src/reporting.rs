@@ -191,18 +191,16 @@ fn write_last(path: &Path, record: &LastReported) -> Result<()> {
 }
 
 /// The newest report still in the queue, as a record of the last report (its summary and
-/// when it was queued). A queued body that does not read as a report is skipped: it only
+/// when it was queued). The queue lists oldest first (file names start with the time), so
+/// only the newest body is read. One that does not read as a report is skipped: it only
 /// costs one extra report.
 fn newest_queued(state_dir: &Path) -> Result<Option<LastReported>> {
     let entries = veto_net::queue::ReportQueue::new(state_dir).entries()?;
-    Ok(entries
-        .iter()
-        .filter_map(|e| {
-            let report = Report::from_json(&e.body).ok()?;
-            Some(LastReported {
-                summary: report_summary(&report),
-                at: e.created_at,
-            })
+    Ok(entries.iter().rev().find_map(|e| {
+        let report = Report::from_json(&e.body).ok()?;
+        Some(LastReported {
+            summary: report_summary(&report),
+            at: e.created_at,
         })
-        .max_by_key(|l| l.at.millis()))
+    }))
 }

@@ -243,9 +243,15 @@ pub fn compliance_summary(plan: &Plan) -> serde_json::Value {
     summary_of(
         plan.policy.version,
         plan.compliant,
-        plan.findings
-            .iter()
-            .map(|f| serde_json::json!([f.package, f.rules, f.step, f.status, f.in_effect])),
+        plan.findings.iter().map(|f| {
+            (
+                f.package.as_str(),
+                f.rules.as_slice(),
+                f.step,
+                f.status,
+                f.in_effect.as_slice(),
+            )
+        }),
         &plan.reversals,
         &plan.warnings,
     )
@@ -258,23 +264,36 @@ pub fn report_summary(report: &Report) -> serde_json::Value {
     summary_of(
         report.policy.version,
         report.compliant,
-        report
-            .findings
-            .iter()
-            .map(|f| serde_json::json!([f.package, f.rules, f.step, f.status, f.in_effect])),
+        report.findings.iter().map(|f| {
+            (
+                f.package.as_str(),
+                f.rules.as_slice(),
+                f.step,
+                f.status,
+                f.in_effect.as_slice(),
+            )
+        }),
         &report.reversals,
         &report.warnings,
     )
 }
 
-fn summary_of(
+/// One finding as the summary sees it: package, rule ids, ladder step, status, actions in
+/// effect (a plan's finding and a report's carry the same).
+type SummaryFinding<'a> = (&'a str, &'a [String], Action, Status, &'a [Action]);
+
+fn summary_of<'a>(
     policy: u64,
     compliant: bool,
-    findings: impl Iterator<Item = serde_json::Value>,
+    findings: impl Iterator<Item = SummaryFinding<'a>>,
     reversals: &[Reversal],
     warnings: &[Warning],
 ) -> serde_json::Value {
-    let findings: Vec<serde_json::Value> = findings.collect();
+    let findings: Vec<serde_json::Value> = findings
+        .map(|(package, rules, step, status, in_effect)| {
+            serde_json::json!([package, rules, step, status, in_effect])
+        })
+        .collect();
     let reversals: Vec<(&str, Action)> = reversals
         .iter()
         .map(|r| (r.package.as_str(), r.action))

@@ -25,22 +25,22 @@ fn io_err(path: &Path, what: &str, e: std::io::Error) -> Error {
 /// The temporary file a write of `path` goes through: hidden, in the same directory (so
 /// the rename is atomic), named by process.
 pub(crate) fn temp_path(path: &Path) -> PathBuf {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    dir.join(format!(".{name}.tmp-{}", std::process::id()))
+    dir_of(path).join(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+/// The directory `path` is in (`.` for a bare file name).
+fn dir_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
 }
 
 /// Writes `bytes` to `path` atomically: readers see the old file or the new one, whole.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let point = |at| crash::reached(at, path).map_err(|e| io_err(path, "cannot write", e));
     point(Point::BeforeTemp)?;
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = dir_of(path);
     fs::create_dir_all(dir).map_err(|e| io_err(dir, "cannot create the directory", e))?;
     let tmp = temp_path(path);
     let result = (|| {

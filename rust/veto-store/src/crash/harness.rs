@@ -115,10 +115,7 @@ pub fn at_every_point<C>(
     check: impl Fn(&C, &Crash),
 ) -> usize {
     let ctx = setup();
-    let tracker = install(None);
-    op(&ctx);
-    restart();
-    let events = tracker.borrow().events.clone();
+    let events = learn(|| op(&ctx));
     assert!(!events.is_empty(), "the operation wrote nothing");
     let mut checked = 0;
     for (index, (point, path)) in events.iter().enumerate() {
@@ -147,14 +144,19 @@ pub fn at_every_point<C>(
 
 /// The points `op` passes, in order, with the file of each (no crash).
 pub fn points_of(op: impl FnOnce()) -> Vec<(Point, String)> {
+    learn(op)
+        .into_iter()
+        .map(|(p, path)| (p, path.file_name().unwrap().to_string_lossy().into_owned()))
+        .collect()
+}
+
+/// Runs `op` without a crash and returns the points it passed, with the file of each.
+fn learn(op: impl FnOnce()) -> Vec<(Point, PathBuf)> {
     let tracker = install(None);
     op();
     restart();
     let events = tracker.borrow().events.clone();
     events
-        .into_iter()
-        .map(|(p, path)| (p, path.file_name().unwrap().to_string_lossy().into_owned()))
-        .collect()
 }
 
 /// Panics unless no file under `dir` was moved aside as damaged.
